@@ -1,0 +1,28 @@
+"""A shuffling sampler whose order depends only on ``(seed, epoch)``.
+
+PyTorch's RandomSampler draws from the global RNG, so a run resumed from a checkpoint
+sees a different order than the run it continues. Lightning calls :meth:`set_epoch` at the
+start of every epoch, which makes the order, and hence a resume, exactly reproducible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import torch
+from torch.utils.data import Sampler
+
+
+class EpochSeededSampler(Sampler[int]):
+    def __init__(self, size: int, seed: int) -> None:
+        self.size, self.seed, self.epoch = size, seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self) -> Iterator[int]:
+        generator = torch.Generator().manual_seed(self.seed + self.epoch)
+        return iter(torch.randperm(self.size, generator=generator).tolist())
+
+    def __len__(self) -> int:
+        return self.size

@@ -1,0 +1,173 @@
+"""The record schema and its validator (documented in ``docs/data.md``).
+
+One JSON object per line, UTF-8::
+
+    {"id": "en-0001", "text": "...", "lang": "en", "counterfactual": "...",
+     "labels": {"emotion": [17, 15], "bentham": {...ten factors...}, "acceptability": 1,
+                "utility_pref": 1, "regret": 0.2,
+                "surd": {"synergy": .., "unique": .., "redundant": .., "leak": ..}}}
+
+Every label is optional. Nothing is dropped or repaired: a bad row raises
+:class:`DataError` whose message lists ``file:line: field: what is wrong`` for each problem.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from redheart_lit.tasks import BENTHAM_FACTORS, EMOTION_LABELS, SURD_SHARES
+
+SURD_SUM_TOLERANCE = 1e-3
+_MAX_REPORTED = 20
+_LANG = re.compile(r"^[a-z]{2,3}$")
+_RECORD_KEYS = {"id", "text", "lang", "counterfactual", "labels"}
+
+
+class DataError(ValueError):
+    """One or more rows of a data file break the schema."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """A validated row. ``labels`` maps label key -> float or list of floats."""
+
+    id: str
+    text: str
+    lang: str
+    counterfactual: str | None = None
+    labels: dict[str, Any] = field(default_factory=dict)
+
+
+def _unit(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0.0 <= value <= 1.0
+
+
+def _binary(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value in (0, 1)
+
+
+def _check_labels(labels: Any, has_cf: bool) -> tuple[dict[str, Any], list[str]]:
+    """Return ``(parsed labels, problems)``; each problem is ``field: what is wrong``."""
+    if not isinstance(labels, dict):
+        return {}, ["labels: must be an object"]
+    parsed: dict[str, Any] = {}
+    problems: list[str] = []
+    known = {"emotion", "bentham", "acceptability", "utility_pref", "regret", "surd"}
+    for key in sorted(set(labels) - known):
+        problems.append(f"labels.{key}: unknown label key; known: {sorted(known)}")
+    if "emotion" in labels:
+        ids = labels["emotion"]
+        n = len(EMOTION_LABELS)
+        if not isinstance(ids, list) or not ids:
+            problems.append("labels.emotion: must be a non-empty list of label ids")
+        elif bad := [
+            i for i in ids if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < n
+        ]:
+            problems.append(f"labels.emotion: unknown label id(s) {bad}; ids are 0..{n - 1}")
+        elif len(set(ids)) != len(ids):
+            problems.append(f"labels.emotion: duplicate label ids in {ids}")
+        else:
+            parsed["emotion"] = [1.0 if i in ids else 0.0 for i in range(n)]
+    for key, names in (("bentham", BENTHAM_FACTORS), ("surd", SURD_SHARES)):
+        if key not in labels:
+            continue
+        value = labels[key]
+        if not isinstance(value, dict) or set(value) != set(names):
+            got = sorted(value) if isinstance(value, dict) else type(value).__name__
+            problems.append(f"labels.{key}: must be an object with keys {list(names)}, got {got}")
+        elif bad := [k for k in names if not _unit(value[k])]:
+            problems.append(f"labels.{key}: {bad} outside [0, 1] or not numbers")
+        elif key == "surd" and abs(sum(value.values()) - 1.0) > SURD_SUM_TOLERANCE:
+            problems.append(
+                f"labels.surd: shares sum to {sum(value.values()):.6f}, "
+                f"not 1 within {SURD_SUM_TOLERANCE}"
+            )
+        else:
+            parsed[key] = [float(value[k]) for k in names]
+    for key in ("acceptability", "utility_pref"):
+        if key in labels:
+            if not _binary(labels[key]):
+                problems.append(f"labels.{key}: must be 0 or 1, got {labels[key]!r}")
+            elif key == "utility_pref" and not has_cf:
+                problems.append(
+                    "labels.utility_pref: a preference needs a counterfactual to compare with"
+                )
+            else:
+                parsed[key] = float(labels[key])
+    if "regret" in labels:
+        if not _unit(labels["regret"]):
+            problems.append(f"labels.regret: must be a number in [0, 1], got {labels['regret']!r}")
+        else:
+            parsed["regret"] = float(labels["regret"])
+    return parsed, problems
+
+
+def parse_record(obj: Any) -> tuple[Record | None, list[str]]:
+    """Validate one decoded JSON value; return the record or the list of problems."""
+    if not isinstance(obj, dict):
+        return None, [f"record: must be a JSON object, got {type(obj).__name__}"]
+    problems = [
+        f"{k}: unknown field; known: {sorted(_RECORD_KEYS)}"
+        for k in sorted(set(obj) - _RECORD_KEYS)
+    ]
+    rid, text, lang, cf = obj.get("id"), obj.get("text"), obj.get("lang"), obj.get("counterfactual")
+    if not isinstance(rid, str) or not rid:
+        problems.append("id: must be a non-empty string")
+    if not isinstance(text, str) or not text.strip():
+        problems.append("text: must be a non-empty string")
+    if not isinstance(lang, str) or not _LANG.match(lang):
+        problems.append(f"lang: must be an ISO 639 code such as 'en' or 'ko', got {lang!r}")
+    if cf is not None and (not isinstance(cf, str) or not cf.strip()):
+        problems.append("counterfactual: must be a non-empty string when present")
+    labels, label_problems = _check_labels(obj.get("labels", {}), has_cf=cf is not None)
+    problems += label_problems
+    if problems:
+        return None, problems
+    return Record(id=rid, text=text, lang=lang, counterfactual=cf, labels=labels), []
+
+
+def load_jsonl(path: str | Path) -> list[Record]:
+    """Read and validate a JSONL file; raise :class:`DataError` listing every bad row."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path}: no such data file; expected a JSONL file of records (see docs/data.md)"
+        )
+    records: list[Record] = []
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    with path.open("rb") as handle:
+        for lineno, raw in enumerate(handle, start=1):
+            where = f"{path}:{lineno}"
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                errors.append(f"{where}: line: invalid UTF-8 at byte {err.start}")
+                continue
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as err:
+                errors.append(f"{where}: line: malformed JSON: {err.msg} at column {err.colno}")
+                continue
+            record, problems = parse_record(obj)
+            errors += [f"{where}: {p}" for p in problems]
+            if record is not None:
+                if record.id in seen:
+                    errors.append(
+                        f"{where}: id: duplicate id {record.id!r} (first on line {seen[record.id]})"
+                    )
+                seen[record.id] = lineno
+                records.append(record)
+    if errors:
+        shown = errors[:_MAX_REPORTED]
+        more = f"\n... and {len(errors) - len(shown)} more" if len(errors) > len(shown) else ""
+        raise DataError(f"{len(errors)} invalid row(s) in {path}:\n" + "\n".join(shown) + more)
+    if not records:
+        raise DataError(f"{path}: the file holds no records")
+    return records
