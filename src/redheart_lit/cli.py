@@ -35,10 +35,7 @@ def compose(overrides: list[str], config_name: str = "train") -> DictConfig:
     from hydra import initialize_config_dir
 
     with initialize_config_dir(str(config_dir()), version_base="1.3"):
-        cfg = hydra_compose(config_name, overrides=overrides, return_hydra_config=True)
-    choices = cfg.hydra.runtime.choices
-    with_choices = OmegaConf.merge(cfg, {"hydra_choices": dict(choices)})
-    return with_choices
+        return hydra_compose(config_name, overrides=overrides, return_hydra_config=True)
 
 
 def _instantiate_group(cfg: DictConfig | None, kind: str) -> list[Any]:

@@ -31,6 +31,7 @@ DESIGN: dict[str, float] = {
     "analyzers/regret": 50e6,
     "analyzers/surd": 25e6,
     "auxiliary": 30e6,
+    "total": 330e6,
 }
 GROUPS = ("backbone", "heads", "analyzers", "auxiliary")
 
@@ -115,7 +116,7 @@ def main(argv: list[str] | None = None) -> list[ParamRow]:
     from omegaconf import OmegaConf
 
     rows = param_table(build_on_meta(OmegaConf.to_container(cfg.model.config, resolve=True)))
-    Console().print(render(rows, title=f"Parameters ({cfg.hydra_choices.model})"))
+    Console().print(render(rows, title=f"Parameters (model={cfg.hydra.runtime.choices.model})"))
     return rows
 
 
