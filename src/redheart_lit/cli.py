@@ -15,7 +15,6 @@ from typing import Any
 import hydra
 import lightning as L
 import torch
-from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from lightning.pytorch.loggers import Logger, WandbLogger
@@ -92,7 +91,7 @@ def train(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
         best = checkpoint.best_model_path if checkpoint else ""
         if best:
             log.info("testing the best checkpoint %s", best)
-            trainer.test(module, datamodule=datamodule, ckpt_path=best, weights_only=False)
+            trainer.test(module, datamodule=datamodule, ckpt_path=best)
         elif trainer.fast_dev_run:
             log.info("fast_dev_run saves no checkpoint: testing the current weights")
             trainer.test(module, datamodule=datamodule)
@@ -105,8 +104,8 @@ def train(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     return metrics, {"trainer": trainer, "module": module, "datamodule": datamodule}
 
 
-def _write_metrics(metrics: dict[str, float], rank: int) -> Path:
-    out = Path(HydraConfig.get().runtime.output_dir)
+def _write_metrics(metrics: dict[str, float], output_dir: str, rank: int) -> Path:
+    out = Path(output_dir)
     path = out / ("metrics.json" if rank == 0 else f"metrics.rank{rank}.json")
     path.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     return path
@@ -118,7 +117,7 @@ def run(cfg: DictConfig) -> float | None:
         print_config_tree(cfg)
     metrics, objects = train(cfg)
     rank = objects["trainer"].global_rank
-    path = _write_metrics(metrics, rank)
+    path = _write_metrics(metrics, cfg.paths.output_dir, rank)
     name = cfg.get("optimized_metric")
     if not name:
         return None

@@ -171,14 +171,17 @@ class RedHeartModule(L.LightningModule):
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["tokenizer"] = self.tokenizer.to_dict()
         # RNG states make a resumed run continue exactly where the saved one stopped.
+        # Stored as tensors and plain Python values so that weights_only loading accepts them.
+        kind, keys, pos, has_gauss, gauss = np.random.get_state()
         checkpoint["rng"] = {
             "torch": torch.get_rng_state(),
-            "numpy": np.random.get_state(),
+            "numpy": [kind, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, gauss],
             "python": random.getstate(),
         }
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         if "rng" in checkpoint:
             torch.set_rng_state(checkpoint["rng"]["torch"])
-            np.random.set_state(checkpoint["rng"]["numpy"])
+            kind, keys, pos, has_gauss, gauss = checkpoint["rng"]["numpy"]
+            np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, gauss))
             random.setstate(checkpoint["rng"]["python"])

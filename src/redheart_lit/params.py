@@ -91,13 +91,15 @@ def build_on_meta(config: dict) -> RedHeartModel:
 
 
 def render(rows: list[ParamRow], title: str = "Parameters") -> Table:
+    """A rich table; the design columns appear only for a full-size model."""
+    full_size = rows[-1].count > 0.5 * DESIGN["total"]
     table = Table(title=title)
     table.add_column("module")
     table.add_column("parameters", justify="right")
     table.add_column("design", justify="right")
     table.add_column("vs design", justify="right")
     for row in rows:
-        design = DESIGN.get(row.name)
+        design = DESIGN.get(row.name) if full_size else None
         style = "bold" if "/" not in row.name else None
         table.add_row(
             row.name if "/" not in row.name else "  " + row.name.split("/", 1)[1],

@@ -1,0 +1,66 @@
+"""Shared fixtures: composed configs shrunk to the tiny model, in a temporary run dir."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, open_dict
+
+from redheart_lit.paths import config_dir
+
+# wandb needs an API key or an offline mode; tests never touch the network.
+os.environ.setdefault("WANDB_MODE", "offline")
+os.environ.setdefault("WANDB_SILENT", "true")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+
+# What every in-process training test adds: tiny, fast, quiet, deterministic.
+TINY = [
+    "experiment=tiny",
+    "print_config=false",
+    "trainer.max_epochs=1",
+    "trainer.enable_model_summary=false",
+    "trainer.enable_progress_bar=false",
+    "callbacks.progress_bar=null",
+]
+
+
+def compose_train(overrides: list[str], run_dir: Path) -> DictConfig:
+    """Compose ``train.yaml`` as ``python train.py`` would, with outputs in ``run_dir``."""
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(str(config_dir()), version_base="1.3"):
+        cfg = compose("train", overrides=overrides, return_hydra_config=True)
+    # Resolvers such as ${hydra:runtime.choices} read this copy of the hydra node.
+    HydraConfig.instance().set_config(cfg)
+    with open_dict(cfg):
+        cfg.paths.root_dir = str(PROJECT_ROOT)
+        cfg.paths.output_dir = str(run_dir)
+        cfg.paths.log_dir = str(run_dir)
+        # A real run's task config has no `hydra` node (it lives in HydraConfig).
+        del cfg["hydra"]
+    GlobalHydra.instance().clear()
+    return cfg
+
+
+@pytest.fixture
+def tiny_cfg(tmp_path: Path) -> Callable[..., DictConfig]:
+    """``tiny_cfg(*overrides)`` -> config of a tiny run writing into ``tmp_path``."""
+
+    def make(*overrides: str, run_dir: Path | None = None) -> DictConfig:
+        return compose_train([*TINY, *overrides], run_dir or tmp_path)
+
+    return make
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data not found at {SHARED_DATA} (../shared/data next to the project)")
+    return SHARED_DATA
