@@ -61,6 +61,27 @@ def _log_param_table(rows: list[ParamRow], loggers: list[Logger], title: str) ->
             )  # fmt: skip
 
 
+def print_task_metrics(metrics: dict[str, float], stage: str) -> None:
+    """One row per task, one column per metric name: ``stage/task/metric`` keys."""
+    from rich.table import Table
+
+    rows: dict[str, dict[str, float]] = {}
+    for key, value in metrics.items():
+        parts = key.split("/")
+        if len(parts) == 3 and parts[0] == stage:
+            rows.setdefault(parts[1], {})[parts[2]] = value
+    if not rows:
+        return
+    columns = sorted({name for row in rows.values() for name in row})
+    table = Table(title=f"{stage} metrics by task (last epoch)")
+    table.add_column("task")
+    for name in columns:
+        table.add_column(name, justify="right")
+    for task, row in rows.items():
+        table.add_row(task, *(f"{row[c]:.4f}" if c in row else "" for c in columns))
+    Console().print(table)
+
+
 def _metrics(trainer: L.Trainer) -> dict[str, float]:
     return {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}
 
@@ -85,6 +106,8 @@ def train(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
 
     trainer.fit(module, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
     metrics = _metrics(trainer)
+    if trainer.is_global_zero:
+        print_task_metrics(metrics, "val")
 
     if cfg.get("test"):
         checkpoint = next((c for c in callbacks if isinstance(c, ModelCheckpoint)), None)

@@ -80,11 +80,12 @@ def estimate(
 
     d = config.backbone.d_model
     text_tokens = micro_batch * seq_len
-    cf_tokens = round(counterfactual_fraction * micro_batch) * seq_len
+    # Only the Bentham and regret tasks encode counterfactual texts.
+    reads_cf = bool({"bentham", "regret"} & set(config.tasks))
+    cf_tokens = round(counterfactual_fraction * micro_batch) * seq_len if reads_cf else 0
     # (tokens, ffn width) of every block pass in one step.
     passes = [(text_tokens, config.backbone.ffn_dim)] * config.backbone.n_layers
-    if {"bentham", "regret"} & set(config.tasks):
-        passes += [(cf_tokens, config.backbone.ffn_dim)] * config.backbone.n_layers
+    passes += [(cf_tokens, config.backbone.ffn_dim)] * config.backbone.n_layers
     for task in config.tasks:
         analyzer = config.analyzers[task]
         if not analyzer.enabled:
