@@ -575,12 +575,33 @@ def report(splits: dict[str, list[dict]]) -> None:
 
 
 def add_surd_targets() -> None:
-    """Fill ``labels.surd`` with the exact SURD recipe (``redheart_lit.surd_targets``)."""
+    """Fill ``labels.surd`` with the exact SURD recipe (``redheart_lit.surd_targets``).
+
+    The decomposition is fitted on the train split only and each record of every split
+    gets the state-resolved shares of its acceptability state, so the held-out labels do
+    not depend on the held-out data.
+    """
+    import numpy as np
+
     from redheart_lit import surd_targets
 
-    for name in ("train", "val", "test"):
-        path = str(OUT_DIR / f"{name}.jsonl")
-        surd_targets.main([path, path])
+    files = {name: OUT_DIR / f"{name}.jsonl" for name in ("train", "val", "test")}
+    records = {
+        name: [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        for name, path in files.items()
+    }
+    complete = [got for rec in records["train"] if (got := surd_targets.record_agents(rec))]
+    targets = np.array([t for t, _ in complete])
+    shares = surd_targets.per_sample_shares(targets, np.array([a for _, a in complete]))
+    by_state = {int(t): shares[i] for i, t in enumerate(targets)}
+    for name, recs in records.items():
+        for rec in recs:
+            got = surd_targets.record_agents(rec)
+            if got is not None:
+                rec["labels"]["surd"] = surd_targets.round_shares(by_state[got[0]])
+        with files[name].open("w", encoding="utf-8", newline="\n") as fh:
+            for rec in recs:
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
 
 def main() -> None:

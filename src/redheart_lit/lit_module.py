@@ -1,7 +1,9 @@
 """The LightningModule: one shared ``_step`` for every task and stage.
 
 ``RedHeartModule`` trains the tasks listed in ``config["tasks"]`` over one shared
-backbone. With a single task it is that task's own LightningModule (``TaskModule``).
+backbone. With a single task (``model.config.tasks=[regret]``, or
+``experiment=single_task single_task=regret``) it is that task's own LightningModule,
+with its own backbone.
 """
 
 from __future__ import annotations
@@ -70,7 +72,11 @@ class RedHeartModule(L.LightningModule):
             raise RuntimeError("this module was built without a loss; it can only predict")
         out = self.model(batch)
         result = self.loss(out, batch)
-        self.stage_metrics[f"{stage}_metrics"].update(out, batch, result.tasks, result.total)
+        with torch.no_grad():
+            probabilities = self.model.probabilities(out)
+        self.stage_metrics[f"{stage}_metrics"].update(
+            out, batch, probabilities, result.tasks, result.total
+        )
         if stage == "val":
             self._collect_calibration(out, batch)
         total = result.total
@@ -175,13 +181,23 @@ class RedHeartModule(L.LightningModule):
         kind, keys, pos, has_gauss, gauss = np.random.get_state()
         checkpoint["rng"] = {
             "torch": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
             "numpy": [kind, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, gauss],
             "python": random.getstate(),
         }
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        if "rng" in checkpoint:
+        if self.loss is None:
+            # Loaded for inference: learned loss weights (loss=uncertainty) are training state.
+            state = checkpoint["state_dict"]
+            for key in [k for k in state if k.startswith("loss.")]:
+                del state[key]
+        fitting = self._trainer is not None and self.trainer.state.fn == "fit"
+        if fitting and "rng" in checkpoint:
+            # Only a resumed fit takes over the RNG streams; loading for inference does not.
             torch.set_rng_state(checkpoint["rng"]["torch"])
+            if checkpoint["rng"]["cuda"] and torch.cuda.is_available():
+                torch.cuda.set_rng_state_all(checkpoint["rng"]["cuda"])
             kind, keys, pos, has_gauss, gauss = checkpoint["rng"]["numpy"]
             np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, gauss))
             random.setstate(checkpoint["rng"]["python"])

@@ -30,8 +30,13 @@ METRIC_KINDS: dict[str, Callable[[], Metric]] = {
 _BINARY_KINDS = {"multilabel_macro_f1", "multilabel_micro_f1", "binary_accuracy"}
 
 
-def predictions(key: str, out: RedHeartOutput, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
-    """Predictions in label space and their targets, for the rows labelled with ``key``."""
+def predictions(
+    key: str, out: RedHeartOutput, batch: Batch, probabilities: dict[str, torch.Tensor]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Predictions in label space and their targets, for the rows labelled with ``key``.
+
+    ``probabilities`` are the (calibrated) sigmoid outputs of ``RedHeartModel.probabilities``.
+    """
     labels, mask = batch.labels[key], batch.label_mask[key]
     if key == "utility_pref":
         cf = batch.cf_index
@@ -39,10 +44,10 @@ def predictions(key: str, out: RedHeartOutput, batch: Batch) -> tuple[torch.Tens
         prob_text_preferred = torch.sigmoid(out.utility[cf] - out.cf_utility)
         return prob_text_preferred[m], labels[cf][m]
     pred = {
-        "emotion": lambda: torch.sigmoid(out.emotion_logits),
+        "emotion": lambda: probabilities["emotion"],
         "bentham": lambda: out.bentham_factors,
-        "acceptability": lambda: torch.sigmoid(out.acceptability_logit),
-        "regret": lambda: torch.sigmoid(out.regret_logit),
+        "acceptability": lambda: probabilities["acceptability"],
+        "regret": lambda: probabilities["regret"],
         "surd": lambda: out.surd_shares,
     }[key]()
     return pred[mask], labels[mask]
@@ -66,11 +71,12 @@ class TaskMetrics(nn.Module):
         self,
         out: RedHeartOutput,
         batch: Batch,
+        probabilities: dict[str, torch.Tensor],
         losses: dict[str, torch.Tensor],
         total: torch.Tensor | None,
     ) -> None:
         for name, spec in self.specs.items():
-            pred, target = predictions(spec.label, out, batch)
+            pred, target = predictions(spec.label, out, batch, probabilities)
             if len(target) == 0:
                 continue
             pred = pred.detach().float()

@@ -10,12 +10,24 @@ from torch import nn
 
 
 def parameter_groups(modules: Iterable[nn.Module], weight_decay: float) -> list[dict]:
-    """Decay matrices only: decaying biases, norms and gates' scalars only hurts."""
+    """Decay weight matrices only: decaying biases, norms and scalars only hurts.
+
+    Vectors are never decayed. A module lists matrices that are not weights in a
+    ``no_weight_decay`` attribute (parameter names), e.g. stacked expert biases or the
+    Kalman transition, whose prior is the identity rather than zero.
+    """
     decay, no_decay = [], []
     for module in modules:
+        exempt: set[int] = set()
+        for owner in module.modules():
+            for name in getattr(owner, "no_weight_decay", ()):
+                attr = getattr(owner, name)
+                params = attr.parameters() if isinstance(attr, nn.Module) else [attr]
+                exempt.update(id(p) for p in params)
         for param in module.parameters():
             if param.requires_grad:
-                (decay if param.dim() >= 2 else no_decay).append(param)
+                keep = param.dim() < 2 or id(param) in exempt
+                (no_decay if keep else decay).append(param)
     return [
         {"params": decay, "weight_decay": weight_decay},
         {"params": no_decay, "weight_decay": 0.0},

@@ -7,8 +7,8 @@ Recipe
 
   1. *valence* -- mean GoEmotions sentiment of the record's emotion labels, using
      :data:`GOEMOTIONS_VALENCE` (+1 positive, -1 negative, 0 ambiguous / neutral);
-  2. *utility* -- ``mean(7 hedonic Bentham factors) - mean(external_cost, self_damage)``
-     (see :data:`HEDONIC_FACTORS`, :data:`COST_FACTORS`);
+  2. *utility* -- ``mean_k(sign_k * factor_k)`` over the ten Bentham factors, with the
+     signs of :data:`UTILITY_SIGNS` (the model's utility starts from the same aggregation);
   3. *regret* -- the regret label as given.
 
 * **Bins**: every agent column is cut into ``bins`` (default 3) equal-frequency
@@ -42,14 +42,12 @@ from typing import Any
 import numpy as np
 
 from redheart_lit.surd import SHARE_NAMES, state_shares
-from redheart_lit.tasks import EMOTION_LABELS
-from redheart_lit.tasks import HEDONIC_FACTORS as TASK_HEDONIC_FACTORS
+from redheart_lit.tasks import BENTHAM_FACTORS, BENTHAM_UTILITY_SIGNS, EMOTION_LABELS
 
 __all__ = [
-    "COST_FACTORS",
     "GOEMOTIONS_LABELS",
     "GOEMOTIONS_VALENCE",
-    "HEDONIC_FACTORS",
+    "UTILITY_SIGNS",
     "main",
     "per_sample_shares",
     "quantile_bins",
@@ -78,11 +76,8 @@ optimism pride relief; negative (-1) = anger annoyance disappointment disapprova
 embarrassment fear grief nervousness remorse sadness; ambiguous (confusion curiosity
 realization surprise) and neutral = 0."""
 
-HEDONIC_FACTORS: tuple[str, ...] = TASK_HEDONIC_FACTORS
-"""Bentham's seven hedonic-calculus factors, averaged as the benefit side of utility."""
-
-COST_FACTORS: tuple[str, ...] = ("external_cost", "self_damage")
-"""Bentham cost factors, averaged and subtracted from the hedonic mean."""
+UTILITY_SIGNS: dict[str, float] = dict(zip(BENTHAM_FACTORS, BENTHAM_UTILITY_SIGNS, strict=True))
+"""Sign of each Bentham factor in utility: the aggregation the model's utility starts from."""
 
 
 def quantile_bins(x: np.ndarray, bins: int) -> np.ndarray:
@@ -156,13 +151,15 @@ def _valence(emotion_ids: Sequence[int]) -> float:
 
 
 def _utility(bentham: Mapping[str, float], rec_id: Any) -> float:
-    """``mean(hedonic factors) - mean(cost factors)``; all factors are required."""
-    missing = [f for f in HEDONIC_FACTORS + COST_FACTORS if f not in bentham]
+    """``mean_k(sign_k * factor_k)`` over the ten factors, the signs of :data:`UTILITY_SIGNS`.
+
+    The same signed aggregation initialises the model's learned utility weights, so the
+    agent and the model's utility output measure the same thing.
+    """
+    missing = [f for f in UTILITY_SIGNS if f not in bentham]
     if missing:
         raise ValueError(f"record {rec_id!r}: bentham label lacks factors {missing}")
-    hed = np.mean([float(bentham[f]) for f in HEDONIC_FACTORS])
-    cost = np.mean([float(bentham[f]) for f in COST_FACTORS])
-    return float(hed - cost)
+    return float(np.mean([sign * float(bentham[f]) for f, sign in UTILITY_SIGNS.items()]))
 
 
 def record_agents(record: Mapping[str, Any]) -> tuple[int, tuple[float, float, float]] | None:

@@ -46,8 +46,10 @@ class ByteTokenizer:
         sentence_ids, sentence = [0], 0
         for i, b in enumerate(data):
             sentence_ids.append(sentence)
-            # A sentence end starts a new sentence only if more text follows it.
-            if b in _SENTENCE_END and i + 1 < len(data):
+            # A run of sentence ends ("...", "?!", ".\n") closes one sentence, and only
+            # if more text follows it.
+            nxt = data[i + 1] if i + 1 < len(data) else None
+            if b in _SENTENCE_END and nxt is not None and nxt not in _SENTENCE_END:
                 sentence += 1
         sentence_ids.append(sentence)
         return ids, sentence_ids

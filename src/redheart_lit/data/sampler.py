@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import torch
 from torch.utils.data import Sampler
 
@@ -21,7 +22,10 @@ class EpochSeededSampler(Sampler[int]):
         self.epoch = epoch
 
     def __iter__(self) -> Iterator[int]:
-        generator = torch.Generator().manual_seed(self.seed + self.epoch)
+        # Hash (seed, epoch) rather than add them: seed s at epoch e+1 must not replay
+        # seed s+1 at epoch e.
+        state = np.random.SeedSequence([self.seed, self.epoch]).generate_state(1)[0]
+        generator = torch.Generator().manual_seed(int(state))
         return iter(torch.randperm(self.size, generator=generator).tolist())
 
     def __len__(self) -> int:

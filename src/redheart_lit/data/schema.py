@@ -23,7 +23,7 @@ from redheart_lit.tasks import BENTHAM_FACTORS, EMOTION_LABELS, SURD_SHARES
 
 SURD_SUM_TOLERANCE = 1e-3
 _MAX_REPORTED = 20
-_LANG = re.compile(r"^[a-z]{2,3}$")
+_LANG = re.compile(r"[a-z]{2,3}")
 _RECORD_KEYS = {"id", "text", "lang", "counterfactual", "labels"}
 
 
@@ -119,7 +119,7 @@ def parse_record(obj: Any) -> tuple[Record | None, list[str]]:
         problems.append("id: must be a non-empty string")
     if not isinstance(text, str) or not text.strip():
         problems.append("text: must be a non-empty string")
-    if not isinstance(lang, str) or not _LANG.match(lang):
+    if not isinstance(lang, str) or not _LANG.fullmatch(lang):
         problems.append(f"lang: must be an ISO 639 code such as 'en' or 'ko', got {lang!r}")
     if cf is not None and (not isinstance(cf, str) or not cf.strip()):
         problems.append("counterfactual: must be a non-empty string when present")
@@ -162,7 +162,8 @@ def load_jsonl(path: str | Path) -> list[Record]:
                     errors.append(
                         f"{where}: id: duplicate id {record.id!r} (first on line {seen[record.id]})"
                     )
-                seen[record.id] = lineno
+                else:
+                    seen[record.id] = lineno
                 records.append(record)
     if errors:
         shown = errors[:_MAX_REPORTED]

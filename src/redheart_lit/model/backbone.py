@@ -34,9 +34,12 @@ class ByteEmbedding(nn.Module):
 
 
 class HiddenStateProjection(nn.Module):
-    """Projects external encoder states ``[B, L, input_dim]`` into the backbone width."""
+    """Projects external encoder states ``[B, L, input_dim]`` into the backbone width.
 
-    def __init__(self, input_dim: int, dim: int, max_positions: int) -> None:
+    No position embedding is added: the external encoder's states already encode position.
+    """
+
+    def __init__(self, input_dim: int, dim: int) -> None:
         super().__init__()
         self.input_dim = input_dim
         self.proj = nn.Linear(input_dim, dim)
@@ -59,9 +62,7 @@ class Backbone(nn.Module):
             self.input = ByteEmbedding(config.d_model, config.max_positions)
         else:
             assert config.input_dim is not None  # checked by BackboneConfig
-            self.input = HiddenStateProjection(
-                config.input_dim, config.d_model, config.max_positions
-            )
+            self.input = HiddenStateProjection(config.input_dim, config.d_model)
         self.dropout = nn.Dropout(config.dropout)
         self.stack = TransformerStack(
             config.d_model, config.n_layers, config.n_heads, config.ffn_dim, config.dropout

@@ -45,10 +45,12 @@ class SpectralTrajectory(nn.Module):
             traj = F.pad(traj, (0, self.n_fft - length))
         frames = traj.unfold(-1, self.n_fft, self.hop)  # [B, C, F, n_fft]
         power = torch.fft.rfft(frames * self.window, dim=-1).abs().pow(2)  # [B, C, F, bins]
-        # A window counts if it starts on a real token; always keep the first one.
-        starts = torch.arange(frames.shape[2], device=mask.device) * self.hop
-        valid = (starts[None, :] < mask.sum(1, keepdim=True)).float()  # [B, F]
-        valid[:, 0] = 1.0
+        # Exactly the windows the text would have unpadded: those that end within its real
+        # length (a text shorter than one window keeps one, zero-padded): padding added by
+        # batching with longer texts must not change a text's spectrum.
+        ends = torch.arange(frames.shape[2], device=mask.device) * self.hop + self.n_fft
+        real = mask.sum(1, keepdim=True).clamp_min(self.n_fft)  # [B, 1]
+        valid = (ends[None, :] <= real).float()  # [B, F]
         power = (power * valid[:, None, :, None]).sum(2) / valid.sum(1)[:, None, None]
         features = torch.log1p(power).flatten(1)  # [B, C * bins]
         return self.mlp(features.to(states.dtype))

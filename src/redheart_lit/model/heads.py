@@ -1,4 +1,4 @@
-"""One head class; the four task heads differ only in numbers (see ``build_head``)."""
+"""One head class; the four task heads differ only in numbers (``model.config.heads``)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ class ExpertHead(nn.Module):
         )
         self.biases = nn.ParameterList(nn.Parameter(torch.zeros(e, d)) for d in dims[1:])
         self.gate = nn.Linear(in_dim, e) if e > 1 else None
+        # Stacked biases are matrices [E, out]; they are still biases (see optim.py).
+        self.no_weight_decay = ("biases",)
         for w in self.weights:
             # Same scale as nn.Linear's default, per expert.
             nn.init.uniform_(w, -1 / math.sqrt(w.shape[1]), 1 / math.sqrt(w.shape[1]))

@@ -34,6 +34,8 @@ class KalmanStateEstimator(nn.Module):
         # Start near identity dynamics: a state that persists unless evidence moves it.
         self.transition = nn.Parameter(torch.eye(s) * 0.9)
         self.log_q = nn.Parameter(torch.full((s,), -2.0))
+        # Weight decay would pull the dynamics towards "forget everything" (A = 0).
+        self.no_weight_decay = ("transition",)
         self.readout = nn.Sequential(
             nn.Linear(2 * s, config.hidden), nn.GELU(), nn.Linear(config.hidden, dim)
         )

@@ -112,13 +112,10 @@ class RedHeartModel(nn.Module):
                 module.gradient_checkpointing = enabled
 
     def _read(
-        self, task: str, states: torch.Tensor, mask: torch.Tensor, sentence_ids: torch.Tensor
+        self, task: str, states: torch.Tensor, mask: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The task's analyzer, plus the Kalman features for the tasks that use them."""
-        token_states, pooled = self.analyzers[task](states, mask)
-        if self.kalman is not None and task in ("bentham", "regret"):
-            pooled = pooled + self.kalman(states, mask, sentence_ids)
-        return token_states, pooled
+        """The task's analyzer: ``(token_states [N, L, D], pooled [N, D])``."""
+        return self.analyzers[task](states, mask)
 
     def _bentham(self, pooled: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         out = self.heads["bentham"](pooled)
@@ -128,38 +125,62 @@ class RedHeartModel(nn.Module):
 
     def forward(self, batch: Batch) -> RedHeartOutput:
         tasks = self.config.tasks
-        mask, sids = batch.attention_mask, batch.sentence_ids
+        mask = batch.attention_mask
         states = self.backbone(batch.input_ids, mask)
         has_cf = batch.cf_index.numel() > 0 and bool({"bentham", "regret"} & set(tasks))
         if has_cf:
-            cf_mask, cf_sids = batch.cf_attention_mask, batch.cf_sentence_ids
+            cf_mask = batch.cf_attention_mask
             cf_states = self.backbone(batch.cf_input_ids, cf_mask)
+        # Sentence-level state, shared by the Bentham and regret heads (zero when off).
+        kalman = cf_kalman = 0.0
+        if self.kalman is not None:
+            kalman = self.kalman(states, mask, batch.sentence_ids)
+            if has_cf:
+                cf_kalman = self.kalman(cf_states, cf_mask, batch.cf_sentence_ids)
         out = RedHeartOutput()
 
         if "emotion" in tasks:
-            token_states, pooled = self._read("emotion", states, mask, sids)
+            token_states, pooled = self._read("emotion", states, mask)
             if self.dsp is not None:
                 pooled = pooled + self.dsp(token_states, mask)
             out.emotion_logits = self.heads["emotion"](pooled)
 
         if "bentham" in tasks:
-            _, pooled = self._read("bentham", states, mask, sids)
+            pooled = self._read("bentham", states, mask)[1] + kalman
             out.bentham_factors, out.utility, out.acceptability_logit = self._bentham(pooled)
             if has_cf:
-                _, cf_pooled = self._read("bentham", cf_states, cf_mask, cf_sids)
+                cf_pooled = self._read("bentham", cf_states, cf_mask)[1] + cf_kalman
                 out.cf_utility = self._bentham(cf_pooled)[1]
             else:
                 out.cf_utility = out.utility[:0]
 
         if "regret" in tasks:
-            _, pooled = self._read("regret", states, mask, sids)
+            pooled = self._read("regret", states, mask)[1] + kalman
             delta = self.no_counterfactual.to(pooled.dtype).expand_as(pooled)
             if has_cf:
-                _, cf_pooled = self._read("regret", cf_states, cf_mask, cf_sids)
+                cf_pooled = self._read("regret", cf_states, cf_mask)[1] + cf_kalman
                 delta = delta.index_copy(0, batch.cf_index, cf_pooled - pooled[batch.cf_index])
             out.regret_logit = self.heads["regret"](torch.cat([pooled, delta], dim=-1))[:, 0]
 
         if "surd" in tasks:
-            _, pooled = self._read("surd", states, mask, sids)
-            out.surd_raw = F.softplus(self.heads["surd"](pooled))
+            out.surd_raw = F.softplus(self.heads["surd"](self._read("surd", states, mask)[1]))
         return out
+
+    def probabilities(self, out: RedHeartOutput) -> dict[str, torch.Tensor]:
+        """Calibrated probabilities of the sigmoid outputs present in ``out``.
+
+        Temperatures come from :class:`TemperatureCalibration` when it is on; otherwise
+        this is the plain sigmoid. Metrics and inference read probabilities from here.
+        """
+        logits = {
+            "emotion": out.emotion_logits,
+            "acceptability": out.acceptability_logit,
+            "regret": out.regret_logit,
+        }
+        return {
+            key: self.calibration(key, value)
+            if self.calibration is not None
+            else torch.sigmoid(value)
+            for key, value in logits.items()
+            if value is not None
+        }

@@ -1,0 +1,125 @@
+"""Builders shared by the unit tests: the tiny model config, records, batches and outputs.
+
+Import as ``from tests.helpers import ...`` (pytest's importlib mode resolves ``tests``
+from the project root).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import torch
+
+from redheart_lit.data.batch import Batch
+from redheart_lit.data.collate import Collator
+from redheart_lit.data.schema import Record
+from redheart_lit.model import RedHeartConfig, RedHeartModel, RedHeartOutput
+from redheart_lit.tasks import BENTHAM_FACTORS, EMOTION_LABELS, SURD_SHARES, TASK_NAMES
+from redheart_lit.tokenizer import ByteTokenizer
+
+# Mirrors conf/model/tiny.yaml merged over conf/model/small.yaml (test_redheart checks it
+# against the composed config, so the two cannot drift apart silently).
+_TINY_CONFIG: dict[str, Any] = {
+    "tasks": list(TASK_NAMES),
+    "gradient_checkpointing": False,
+    "tokenizer": {"kind": "bytes", "max_length": 96},
+    "backbone": {
+        "d_model": 32,
+        "n_layers": 1,
+        "n_heads": 2,
+        "ffn_dim": 64,
+        "dropout": 0.0,
+        "max_positions": 128,
+        "input": "bytes",
+        "input_dim": None,
+    },
+    "analyzers": {t: {"enabled": True, "n_layers": 1, "ffn_dim": 64} for t in TASK_NAMES},
+    "heads": {
+        "emotion": {"hidden": 16, "depth": 1, "n_experts": 8},
+        "bentham": {"hidden": 32, "depth": 1, "n_experts": 1},
+        "regret": {"hidden": 32, "depth": 1, "n_experts": 1},
+        "surd": {"hidden": 32, "depth": 1, "n_experts": 1},
+    },
+    "aux": {
+        "dsp": {"enabled": True, "n_fft": 16, "hop": 8, "hidden": 32},
+        "kalman": {"enabled": True, "state_dim": 16, "hidden": 32, "max_sentences": 4},
+        "calibration": {"enabled": True},
+    },
+}
+
+
+def tiny_config() -> dict[str, Any]:
+    """A fresh (deep-copied) tiny model config mapping; tests may mutate it freely."""
+    return copy.deepcopy(_TINY_CONFIG)
+
+
+def build_model(config: dict[str, Any] | None = None, seed: int = 0) -> RedHeartModel:
+    """The model for ``config`` (tiny by default) with weights fixed by ``seed``."""
+    torch.manual_seed(seed)
+    return RedHeartModel(RedHeartConfig.from_dict(config or tiny_config()))
+
+
+def emotion_multi_hot(*ids: int) -> list[float]:
+    """The 28-dim multi-hot vector the schema makes from a list of emotion ids."""
+    return [1.0 if i in ids else 0.0 for i in range(len(EMOTION_LABELS))]
+
+
+def all_labels(with_preference: bool = False) -> dict[str, Any]:
+    """Parsed labels (as in a :class:`Record`) for every label key."""
+    labels: dict[str, Any] = {
+        "emotion": emotion_multi_hot(2, 25),
+        "bentham": [0.1 * (i % 10) for i in range(len(BENTHAM_FACTORS))],
+        "acceptability": 1.0,
+        "regret": 0.3,
+        "surd": [0.1, 0.2, 0.3, 0.4],
+    }
+    if with_preference:
+        labels["utility_pref"] = 1.0
+    return labels
+
+
+def record(rid: str, text: str, counterfactual: str | None = None, **labels: Any) -> Record:
+    """A validated-looking record with the given parsed labels."""
+    return Record(id=rid, text=text, lang="en", counterfactual=counterfactual, labels=labels)
+
+
+def collate(records: list[Record], max_length: int = 96) -> Batch:
+    return Collator(ByteTokenizer(max_length=max_length))(records)
+
+
+def full_batch() -> Batch:
+    """Three rows: all labels + counterfactual, all labels without one, and no labels."""
+    return collate(
+        [
+            record(
+                "a",
+                "I borrowed it. I never gave it back.",
+                counterfactual="I gave it back the next day.",
+                **all_labels(with_preference=True),
+            ),
+            record("b", "What a lovely morning! Truly.", **all_labels()),
+            record("c", "No labels here."),
+        ]
+    )
+
+
+def random_output(batch: Batch, seed: int = 0, requires_grad: bool = False) -> RedHeartOutput:
+    """Synthetic model outputs with the right shapes for ``batch`` (for losses and metrics)."""
+    g = torch.Generator().manual_seed(seed)
+    b, c = len(batch), batch.cf_index.numel()
+
+    def rand(*shape: int) -> torch.Tensor:
+        return torch.randn(*shape, generator=g).requires_grad_(requires_grad)
+
+    factors = torch.rand(b, len(BENTHAM_FACTORS), generator=g).requires_grad_(requires_grad)
+    surd_raw = torch.rand(b, len(SURD_SHARES), generator=g).requires_grad_(requires_grad)
+    return RedHeartOutput(
+        emotion_logits=rand(b, len(EMOTION_LABELS)),
+        bentham_factors=factors,
+        utility=rand(b),
+        acceptability_logit=rand(b),
+        cf_utility=rand(c),
+        regret_logit=rand(b),
+        surd_raw=surd_raw,
+    )

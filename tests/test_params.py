@@ -1,0 +1,47 @@
+"""The parameter table: the full model meets the design budget, the tiny one stays tiny."""
+
+from __future__ import annotations
+
+import pytest
+from omegaconf import OmegaConf
+from tests.helpers import build_model, tiny_config
+
+from redheart_lit.cli import compose
+from redheart_lit.params import DESIGN, GROUPS, ParamRow, build_on_meta, param_table
+
+
+@pytest.fixture(scope="module")
+def full_rows() -> dict[str, int]:
+    # Built on the meta device: 330M parameters cost no memory.
+    cfg = compose(["experiment=full_330m"])
+    config = OmegaConf.to_container(cfg.model.config, resolve=True)
+    return {row.name: row.count for row in param_table(build_on_meta(config))}  # type: ignore[arg-type]
+
+
+def test_full_model_total(full_rows: dict[str, int]) -> None:
+    assert 320e6 <= full_rows["total"] <= 340e6
+
+
+@pytest.mark.parametrize("name", [n for n in DESIGN if n != "total"])
+def test_full_model_part_within_15_percent_of_design(full_rows: dict[str, int], name: str) -> None:
+    count, design = full_rows[name], DESIGN[name]
+    assert abs(count / design - 1) <= 0.15, f"{name}: {count / 1e6:.1f}M vs {design / 1e6:.0f}M"
+
+
+def test_groups_cover_the_total(full_rows: dict[str, int]) -> None:
+    assert sum(full_rows[g] for g in GROUPS) == full_rows["total"]
+    for group in ("heads", "analyzers", "auxiliary"):
+        parts = [n for n in full_rows if n.startswith(f"{group}/")]
+        assert sum(full_rows[n] for n in parts) == full_rows[group]
+
+
+def test_tiny_model_is_under_two_million() -> None:
+    model = build_model()
+    rows = param_table(model)
+    assert rows[-1] == ParamRow("total", sum(p.numel() for p in model.parameters()))
+    assert rows[-1].count < 2_000_000
+
+
+def test_meta_build_counts_like_a_real_build() -> None:
+    real = param_table(build_model())
+    assert param_table(build_on_meta(tiny_config())) == real
