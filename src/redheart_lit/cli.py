@@ -62,24 +62,19 @@ def _log_param_table(rows: list[ParamRow], loggers: list[Logger], title: str) ->
 
 
 def print_task_metrics(metrics: dict[str, float], stage: str) -> None:
-    """One row per task, one column per metric name: ``stage/task/metric`` keys."""
+    """A table of the ``stage/task/metric`` values, one row per metric, grouped by task."""
     from rich.table import Table
 
-    rows: dict[str, dict[str, float]] = {}
-    for key, value in metrics.items():
-        parts = key.split("/")
-        if len(parts) == 3 and parts[0] == stage:
-            rows.setdefault(parts[1], {})[parts[2]] = value
-    if not rows:
-        return
-    columns = sorted({name for row in rows.values() for name in row})
-    table = Table(title=f"{stage} metrics by task (last epoch)")
-    table.add_column("task")
-    for name in columns:
-        table.add_column(name, justify="right")
-    for task, row in rows.items():
-        table.add_row(task, *(f"{row[c]:.4f}" if c in row else "" for c in columns))
-    Console().print(table)
+    table = Table(title=f"{stage} metrics (last epoch)")
+    for column in ("task", "metric", "value"):
+        table.add_column(column, justify="right" if column == "value" else "left")
+    previous = None
+    for key in sorted(k for k in metrics if k.startswith(f"{stage}/") and k.count("/") == 2):
+        _, task, name = key.split("/")
+        table.add_row(task if task != previous else "", name, f"{metrics[key]:.4f}")
+        previous = task
+    if table.row_count:
+        Console().print(table)
 
 
 def _metrics(trainer: L.Trainer) -> dict[str, float]:
