@@ -1,11 +1,11 @@
-"""EpochSeededSampler: a permutation fixed by (seed, epoch) and nothing else."""
+"""EpochSeededSampler and WeightedEpochSampler: draws fixed by (seed, epoch) and nothing else."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from redheart_lit.data.sampler import EpochSeededSampler
+from redheart_lit.data.sampler import EpochSeededSampler, WeightedEpochSampler
 
 
 def _order(size: int, seed: int, epoch: int) -> list[int]:
@@ -46,3 +46,36 @@ def test_order_changes_across_seeds() -> None:
 
 def test_neighbouring_seeds_do_not_share_orders() -> None:
     assert _order(50, seed=0, epoch=1) != _order(50, seed=1, epoch=0)
+
+
+def _draws(weights: list[float], seed: int, epoch: int, n: int = 200) -> list[int]:
+    sampler = WeightedEpochSampler(weights, n, seed)
+    sampler.set_epoch(epoch)
+    return list(sampler)
+
+
+def test_weighted_draws_are_fixed_by_seed_and_epoch() -> None:
+    weights = [0.1, 0.2, 0.3, 0.4]
+    first = _draws(weights, seed=3, epoch=1)
+    torch.manual_seed(99)  # the global RNG must not matter
+    assert _draws(weights, seed=3, epoch=1) == first
+    assert _draws(weights, seed=3, epoch=2) != first
+    assert _draws(weights, seed=4, epoch=1) != first
+
+
+def test_weighted_length_range_and_zero_weights() -> None:
+    sampler = WeightedEpochSampler([0.0, 1.0, 0.0, 3.0], 500, seed=0)
+    draws = list(sampler)
+    assert len(sampler) == len(draws) == 500
+    assert set(draws) == {1, 3}  # weight 0 is never drawn
+    assert 0.2 <= draws.count(1) / 500 <= 0.3  # 1 / (1 + 3)
+
+
+@pytest.mark.parametrize(
+    ("weights", "n", "message"),
+    [([], 5, "non-empty"), ([1.0, -1.0], 5, "non-negative"), ([0.0, 0.0], 5, "all be zero"),
+     ([1.0], 0, "num_samples")],
+)  # fmt: skip
+def test_weighted_rejects_bad_arguments(weights: list[float], n: int, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        WeightedEpochSampler(weights, n, seed=0)

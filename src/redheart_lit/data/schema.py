@@ -165,10 +165,19 @@ def load_jsonl(path: str | Path) -> list[Record]:
                 else:
                     seen[record.id] = lineno
                 records.append(record)
+    raise_if_invalid(path, errors, len(records))
+    return records
+
+
+def raise_if_invalid(source: str | Path, errors: list[str], n_records: int) -> None:
+    """Raise :class:`DataError` if ``source`` had bad rows or no rows at all.
+
+    Shared by every reader so that all data errors read alike: a count, then the first
+    20 ``file:line: field: what is wrong`` lines, then ``... and N more``.
+    """
     if errors:
         shown = errors[:_MAX_REPORTED]
         more = f"\n... and {len(errors) - len(shown)} more" if len(errors) > len(shown) else ""
-        raise DataError(f"{len(errors)} invalid row(s) in {path}:\n" + "\n".join(shown) + more)
-    if not records:
-        raise DataError(f"{path}: the file holds no records")
-    return records
+        raise DataError(f"{len(errors)} invalid row(s) in {source}:\n" + "\n".join(shown) + more)
+    if not n_records:
+        raise DataError(f"{source}: the file holds no records")
