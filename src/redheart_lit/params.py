@@ -33,7 +33,7 @@ DESIGN: dict[str, float] = {
     "auxiliary": 30e6,
     "total": 330e6,
 }
-GROUPS = ("backbone", "heads", "analyzers", "auxiliary")
+GROUPS = ("encoder", "backbone", "heads", "analyzers", "auxiliary")
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,8 @@ def param_table(model: RedHeartModel) -> list[ParamRow]:
     Every parameter of the model is in exactly one group; the function checks that.
     """
     rows: list[ParamRow] = [ParamRow("backbone", _count(model.backbone))]
+    if model.encoder is not None:  # a fine-tuned external encoder trains with the model
+        rows.append(ParamRow("encoder", _count(model.encoder)))
     task_heads = {}
     for task, head in model.heads.items():
         extra = {

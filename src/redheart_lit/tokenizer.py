@@ -7,14 +7,27 @@ is described by :meth:`ByteTokenizer.to_dict`, stored in every checkpoint and re
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import asdict, dataclass
 
 import torch
 
 PAD_ID, BOS_ID, EOS_ID = 0, 1, 2
 _BYTE_OFFSET = 3
-# Bytes that end a sentence; they feed sentence ids to the Kalman estimator.
-_SENTENCE_END = frozenset(b".!?\n")
+# Characters that end a sentence; they feed sentence ids to the Kalman estimator.
+_SENTENCE_END = ".!?\n"
+
+
+def sentence_starts(text: str | bytes) -> list[int]:
+    """Positions where a new sentence starts, ascending.
+
+    A run of sentence ends ("...", "?!", ".\\n") closes one sentence, and only if more text
+    follows it. Works on characters (``str``) and on UTF-8 bytes alike; the token at
+    position ``p`` belongs to sentence ``bisect_right(starts, p)``.
+    """
+    ends = _SENTENCE_END if isinstance(text, str) else _SENTENCE_END.encode()
+    is_end = [item in ends for item in text]  # chars in a str, ints in bytes
+    return [i + 1 for i in range(len(is_end) - 1) if is_end[i] and not is_end[i + 1]]
 
 
 @dataclass(frozen=True)
@@ -43,15 +56,8 @@ class ByteTokenizer:
         """Return ``(ids, sentence_ids)`` for one text, truncated to ``max_length``."""
         data = text.encode("utf-8")[: self.max_length - 2]
         ids = [BOS_ID, *(b + _BYTE_OFFSET for b in data), EOS_ID]
-        sentence_ids, sentence = [0], 0
-        for i, b in enumerate(data):
-            sentence_ids.append(sentence)
-            # A run of sentence ends ("...", "?!", ".\n") closes one sentence, and only
-            # if more text follows it.
-            nxt = data[i + 1] if i + 1 < len(data) else None
-            if b in _SENTENCE_END and nxt is not None and nxt not in _SENTENCE_END:
-                sentence += 1
-        sentence_ids.append(sentence)
+        starts = sentence_starts(data)
+        sentence_ids = [0, *(bisect.bisect_right(starts, i) for i in range(len(data))), len(starts)]
         return ids, sentence_ids
 
     def decode(self, ids: list[int]) -> str:

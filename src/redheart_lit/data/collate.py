@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
 from redheart_lit.data.batch import Batch
 from redheart_lit.data.schema import Record
 from redheart_lit.tasks import LABELS
-from redheart_lit.tokenizer import ByteTokenizer
+from redheart_lit.tokenizer import Encoding
 
 
 class Collator:
-    def __init__(self, tokenizer: ByteTokenizer) -> None:
-        self.tokenizer = tokenizer
+    """Records -> :class:`Batch`.
+
+    Args:
+        encode: texts -> :class:`~redheart_lit.tokenizer.Encoding`: the byte tokenizer, an
+            external encoder's tokenizer, or its cached features (``data/inputs.py``).
+    """
+
+    def __init__(self, encode: Callable[[list[str]], Encoding]) -> None:
+        self.encode = encode
 
     def __call__(self, records: list[Record]) -> Batch:
-        enc = self.tokenizer([r.text for r in records])
+        enc = self.encode([r.text for r in records])
         cf_rows = [i for i, r in enumerate(records) if r.counterfactual is not None]
         if cf_rows:
-            cf = self.tokenizer([records[i].counterfactual for i in cf_rows])
+            cf = self.encode([records[i].counterfactual for i in cf_rows])
             cf_ids, cf_mask, cf_sids = cf.input_ids, cf.attention_mask, cf.sentence_ids
         else:
             cf_ids = torch.zeros((0, 1), dtype=torch.long)

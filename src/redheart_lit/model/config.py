@@ -136,6 +136,31 @@ class AuxConfig:
 
 
 @dataclass(frozen=True)
+class EncoderConfig:
+    """Where the backbone's input comes from.
+
+    ``own``: the byte tokenizer and the backbone's own embeddings. ``hf``: a Hugging Face
+    encoder (hub name, local folder or ``package:<module>``) whose last hidden states the
+    backbone projects (``backbone.input=hidden_states``, ``input_dim`` = its hidden size).
+    A frozen encoder runs in the data pipeline with a feature cache; a fine-tuned one is
+    part of the model and trains with it.
+    """
+
+    kind: str = "own"
+    name: str | None = None
+    revision: str | None = None
+    frozen: bool = True
+    max_length: int = 128
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("own", "hf"):
+            raise ValueError(f"kind must be 'own' or 'hf', got {self.kind!r}")
+        if self.kind == "hf" and not self.name:
+            raise ValueError("kind=hf needs a name (hub name, local path or package:<module>)")
+        _positive("encoder", max_length=self.max_length)
+
+
+@dataclass(frozen=True)
 class TokenizerConfig:
     kind: str = "bytes"
     max_length: int = 256
@@ -149,6 +174,7 @@ class RedHeartConfig:
     heads: dict[str, HeadConfig] = field(default_factory=dict)
     aux: AuxConfig = field(default_factory=AuxConfig)
     tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
     gradient_checkpointing: bool = False
 
     def __post_init__(self) -> None:
@@ -160,6 +186,13 @@ class RedHeartConfig:
             extra = sorted(set(getattr(self, group)) - set(TASK_NAMES))
             if extra:
                 raise ValueError(f"model.config.{group} names unknown task(s) {extra}")
+        # An external encoder feeds hidden states. (input=hidden_states without one is
+        # allowed: the caller then passes precomputed states itself.)
+        if self.encoder.kind == "hf" and self.backbone.input != "hidden_states":
+            raise ValueError(
+                "model.config.encoder.kind=hf needs backbone.input=hidden_states "
+                f"(and input_dim = the encoder's hidden size), got {self.backbone.input}"
+            )
         if self.tokenizer.max_length > self.backbone.max_positions:
             raise ValueError(
                 f"tokenizer.max_length={self.tokenizer.max_length} exceeds "
@@ -197,6 +230,7 @@ class RedHeartConfig:
                 ),
             ),
             tokenizer=_build(TokenizerConfig, values.get("tokenizer"), f"{where}.tokenizer"),
+            encoder=_build(EncoderConfig, values.get("encoder"), f"{where}.encoder"),
             gradient_checkpointing=bool(values.get("gradient_checkpointing", False)),
         )
 

