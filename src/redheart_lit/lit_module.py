@@ -143,6 +143,10 @@ class RedHeartModule(L.LightningModule):
             if logits is not None and len(logits) >= 2:
                 self.model.calibration.fit(key, logits.cpu(), targets.cpu())
                 self.model.calibration.to(self.device)
+                if key == "emotion" and self.model.thresholds is not None:
+                    # Tuned on the probabilities just calibrated, i.e. as inference sees them.
+                    probabilities = self.model.calibration(key, logits.to(self.device))
+                    self.model.thresholds.fit(probabilities, targets)
 
     def _gather_rows(self, logits, targets, key):  # type: ignore[no-untyped-def]
         """Concatenate calibration rows from every rank (all ranks then fit the same)."""

@@ -13,13 +13,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from redheart_lit.data.batch import Batch
+from redheart_lit.encoders.hf import HFTextEncoder, load_encoder
 from redheart_lit.model.analyzer import Analyzer, MeanPool
 from redheart_lit.model.backbone import Backbone
+from redheart_lit.model.blocks import TransformerStack
 from redheart_lit.model.calibration import TemperatureCalibration
 from redheart_lit.model.config import RedHeartConfig
 from redheart_lit.model.dsp import SpectralTrajectory
 from redheart_lit.model.heads import ExpertHead
 from redheart_lit.model.kalman import KalmanStateEstimator
+from redheart_lit.model.thresholds import DecisionThresholds
 from redheart_lit.tasks import BENTHAM_FACTORS, BENTHAM_UTILITY_SIGNS, EMOTION_LABELS, SURD_SHARES
 
 
@@ -68,6 +71,7 @@ class RedHeartModel(nn.Module):
         self.config = config
         bb = config.backbone
         d = bb.d_model
+        self.encoder = self._fine_tuned_encoder(config)
         self.backbone = Backbone(bb)
         self.analyzers = nn.ModuleDict(
             {
@@ -103,13 +107,39 @@ class RedHeartModel(nn.Module):
             KalmanStateEstimator(d, aux.kalman) if aux.kalman.enabled and needs_kalman else None
         )
         self.calibration = TemperatureCalibration() if aux.calibration.enabled else None
+        # Per-label emotion thresholds tuned on dev, refitted with the temperatures.
+        self.thresholds = (
+            DecisionThresholds() if aux.calibration.enabled and "emotion" in config.tasks else None
+        )
         self.set_gradient_checkpointing(config.gradient_checkpointing)
 
+    @staticmethod
+    def _fine_tuned_encoder(config: RedHeartConfig) -> HFTextEncoder | None:
+        """A fine-tuned external encoder is part of the model (a frozen one lives in the data)."""
+        spec = config.encoder
+        if spec.kind != "hf" or spec.frozen:
+            return None
+        loaded = load_encoder(spec.name, spec.revision)
+        if loaded.hidden_size != config.backbone.input_dim:
+            raise ValueError(
+                f"encoder {spec.name!r} has hidden size {loaded.hidden_size} but "
+                f"backbone.input_dim is {config.backbone.input_dim}"
+            )
+        return HFTextEncoder(loaded.model, frozen=False)
+
+    def _encode(self, inputs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Backbone states ``[N, L, D]`` from byte ids, encoder ids, or cached features."""
+        if self.encoder is not None:
+            inputs = self.encoder(inputs, mask)
+        return self.backbone(inputs, mask)
+
     def set_gradient_checkpointing(self, enabled: bool) -> None:
-        """Checkpoint every transformer block (backbone and analyzers)."""
+        """Checkpoint every transformer block (backbone, analyzers, a fine-tuned encoder)."""
         for module in self.modules():
-            if hasattr(module, "gradient_checkpointing"):
+            if isinstance(module, TransformerStack):
                 module.gradient_checkpointing = enabled
+        if self.encoder is not None and enabled:
+            self.encoder.model.gradient_checkpointing_enable()
 
     def _read(
         self, task: str, states: torch.Tensor, mask: torch.Tensor
@@ -126,11 +156,11 @@ class RedHeartModel(nn.Module):
     def forward(self, batch: Batch) -> RedHeartOutput:
         tasks = self.config.tasks
         mask = batch.attention_mask
-        states = self.backbone(batch.input_ids, mask)
+        states = self._encode(batch.input_ids, mask)
         has_cf = batch.cf_index.numel() > 0 and bool({"bentham", "regret"} & set(tasks))
         if has_cf:
             cf_mask = batch.cf_attention_mask
-            cf_states = self.backbone(batch.cf_input_ids, cf_mask)
+            cf_states = self._encode(batch.cf_input_ids, cf_mask)
         # Sentence-level state, shared by the Bentham and regret heads (zero when off).
         kalman = cf_kalman = 0.0
         if self.kalman is not None:
