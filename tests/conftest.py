@@ -34,9 +34,14 @@ TINY = [
 
 def compose_train(overrides: list[str], run_dir: Path) -> DictConfig:
     """Compose ``train.yaml`` as ``python train.py`` would, with outputs in ``run_dir``."""
+    return compose_config("train", overrides, run_dir)
+
+
+def compose_config(name: str, overrides: list[str], run_dir: Path) -> DictConfig:
+    """Compose ``conf/<name>.yaml`` as its entry point would, with outputs in ``run_dir``."""
     GlobalHydra.instance().clear()
     with initialize_config_dir(str(config_dir()), version_base="1.3"):
-        cfg = compose("train", overrides=overrides, return_hydra_config=True)
+        cfg = compose(name, overrides=overrides, return_hydra_config=True)
     # Resolvers such as ${hydra:runtime.choices} read this copy of the hydra node.
     HydraConfig.instance().set_config(cfg)
     with open_dict(cfg):

@@ -12,10 +12,7 @@ import lightning as L
 import numpy as np
 import pytest
 import torch
-from hydra import compose, initialize_config_dir
-from hydra.core.global_hydra import GlobalHydra
-from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf
 from tests.helpers import tiny_config
 
 from redheart_lit.cli import train
@@ -30,7 +27,7 @@ from redheart_lit.evaluate import (
 from redheart_lit.lit_module import RedHeartModule
 from redheart_lit.paths import config_dir
 
-from .conftest import PROJECT_ROOT, TINY, compose_train
+from .conftest import PROJECT_ROOT, TINY, compose_config, compose_train
 
 SAMPLE = PROJECT_ROOT / "data" / "sample"
 # Labelled rows of data/sample/test.jsonl per label key (docs/data.md, "Counts per split").
@@ -41,16 +38,7 @@ VAL_EMOTION_ROWS = 40
 
 def compose_eval(overrides: list[str], run_dir: Path) -> DictConfig:
     """Compose ``eval.yaml`` as ``python eval.py`` would, with outputs in ``run_dir``."""
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(str(config_dir()), version_base="1.3"):
-        cfg = compose("eval", overrides=overrides, return_hydra_config=True)
-    HydraConfig.instance().set_config(cfg)
-    with open_dict(cfg):
-        cfg.paths.root_dir = str(PROJECT_ROOT)
-        cfg.paths.output_dir = str(run_dir)
-        del cfg["hydra"]
-    GlobalHydra.instance().clear()
-    return cfg
+    return compose_config("eval", overrides, run_dir)
 
 
 def run_eval(args: list[str]) -> subprocess.CompletedProcess:
