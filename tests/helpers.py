@@ -51,6 +51,17 @@ _TINY_CONFIG: dict[str, Any] = {
 }
 
 
+# The per-row fields of RedHeartOutput (cf_utility is per counterfactual, not per row).
+ROW_OUTPUTS = (
+    "emotion_logits",
+    "bentham_factors",
+    "utility",
+    "acceptability_logit",
+    "regret_logit",
+    "surd_raw",
+)
+
+
 def tiny_config() -> dict[str, Any]:
     """A fresh (deep-copied) tiny model config mapping; tests may mutate it freely."""
     return copy.deepcopy(_TINY_CONFIG)

@@ -6,7 +6,15 @@ import math
 
 import pytest
 import torch
-from tests.helpers import all_labels, collate, emotion_multi_hot, full_batch, random_output, record
+from tests.helpers import (
+    ROW_OUTPUTS,
+    all_labels,
+    collate,
+    emotion_multi_hot,
+    full_batch,
+    random_output,
+    record,
+)
 
 from redheart_lit.losses import (
     MultiTaskLoss,
@@ -20,14 +28,7 @@ from redheart_lit.model import RedHeartOutput
 from redheart_lit.tasks import TASK_NAMES
 
 ONES = dict.fromkeys(TASK_NAMES, 1.0)
-FIELDS = (
-    "emotion_logits",
-    "bentham_factors",
-    "utility",
-    "acceptability_logit",
-    "regret_logit",
-    "surd_raw",
-)
+FIELDS = ROW_OUTPUTS
 
 
 def _loss(**kwargs: object) -> MultiTaskLoss:

@@ -8,7 +8,15 @@ from typing import Any
 import pytest
 import torch
 from omegaconf import OmegaConf
-from tests.helpers import all_labels, build_model, collate, full_batch, record, tiny_config
+from tests.helpers import (
+    ROW_OUTPUTS,
+    all_labels,
+    build_model,
+    collate,
+    full_batch,
+    record,
+    tiny_config,
+)
 
 from redheart_lit.cli import compose
 from redheart_lit.data.batch import Batch
@@ -17,14 +25,7 @@ from redheart_lit.model import RedHeartConfig, RedHeartModel, RedHeartOutput
 from redheart_lit.model.analyzer import MeanPool
 from redheart_lit.tasks import BENTHAM_UTILITY_SIGNS, TASK_NAMES
 
-OUTPUTS = (
-    "emotion_logits",
-    "bentham_factors",
-    "utility",
-    "acceptability_logit",
-    "regret_logit",
-    "surd_raw",
-)
+OUTPUTS = ROW_OUTPUTS
 
 
 def test_helper_config_mirrors_the_tiny_yaml() -> None:
