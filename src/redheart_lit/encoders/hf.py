@@ -135,8 +135,3 @@ class HFTextEncoder(nn.Module):
         with torch.set_grad_enabled(torch.is_grad_enabled() and not self.frozen):
             out = self.model(input_ids=input_ids, attention_mask=attention_mask.long())
         return out.last_hidden_state
-
-
-def describe(encoder: LoadedEncoder) -> dict:
-    """A JSON-able record of what the model was trained with (for checkpoints and exports)."""
-    return {"name": encoder.name, "revision": encoder.revision, "identity": encoder.identity}
