@@ -179,3 +179,35 @@ def make_tiny_hf_encoder(folder: Path, hidden: int = 24) -> Path:
     )  # fmt: skip
     BertModel(config).save_pretrained(folder)
     return folder
+
+
+def make_tiny_roberta_encoder(folder: Path, hidden: int = 16) -> Path:
+    """A randomly initialised 1-layer RoBERTa with a byte-level BPE tokenizer trained here.
+
+    Its tokens differ from :func:`make_tiny_hf_encoder`'s WordPiece ones (spaces belong to
+    the next token, Hangul splits into bytes), which is what fused-encoder alignment needs.
+    """
+    from tokenizers import ByteLevelBPETokenizer, processors
+    from transformers import RobertaConfig, RobertaModel, RobertaTokenizerFast
+
+    folder.mkdir(parents=True, exist_ok=True)
+    bpe = ByteLevelBPETokenizer()
+    corpus = [
+        "I lied to my friend and I am sorry.", "We helped the old man cross the road.",
+        "나는 친구에게 거짓말을 했다.", "오늘은 정말 행복한 날이다!",
+    ]  # fmt: skip
+    bpe.train_from_iterator(
+        corpus * 20, vocab_size=400, min_frequency=1,
+        special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
+    )  # fmt: skip
+    bpe._tokenizer.post_processor = processors.RobertaProcessing(("</s>", 2), ("<s>", 0))
+    bpe.save(str(folder / "bpe.json"))
+    RobertaTokenizerFast(tokenizer_file=str(folder / "bpe.json")).save_pretrained(folder)
+    torch.manual_seed(1)
+    config = RobertaConfig(
+        vocab_size=bpe.get_vocab_size(), hidden_size=hidden, num_hidden_layers=1,
+        num_attention_heads=2, intermediate_size=2 * hidden, max_position_embeddings=80,
+        pad_token_id=1,
+    )  # fmt: skip
+    RobertaModel(config).save_pretrained(folder)
+    return folder

@@ -71,3 +71,27 @@ def test_hidden_state_size_mismatch_names_both_sizes() -> None:
 def test_bad_backbone_config(changes: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         BackboneConfig(**{**TINY, **changes})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("mode", ["mean", "attention"])
+def test_fused_projection_starts_as_the_plain_average_of_members(mode: str) -> None:
+    from redheart_lit.model.backbone import FusedProjection
+
+    torch.manual_seed(0)
+    fuse = FusedProjection((6, 4), dim=8, mode=mode)
+    x = torch.randn(2, 5, 10)
+    members = fuse.member_states(x)
+    assert members.shape == (2, 5, 2, 8)
+    # Zero-initialised weights / query: both members count equally until training moves them.
+    torch.testing.assert_close(fuse(x), members.mean(-2))
+    with torch.no_grad():
+        if mode == "mean":
+            fuse.weight_logits.copy_(torch.tensor([10.0, -10.0]))
+            torch.testing.assert_close(fuse(x), members[..., 0, :], atol=1e-6, rtol=0)
+        else:
+            fuse.query.copy_(torch.randn(8) * 3)  # (a constant query scores 0 after LayerNorm)
+            w = fuse.weights(members)
+            assert torch.allclose(w.sum(-1), torch.ones(2, 5))
+            assert not torch.allclose(w, torch.full_like(w, 0.5))
+    with pytest.raises(ValueError, match=r"size 9 .*\[6, 4\]"):
+        fuse(torch.randn(1, 2, 9))

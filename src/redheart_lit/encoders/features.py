@@ -41,9 +41,13 @@ class FrozenFeatures:
             self(batch)
         return len(todo)
 
-    @torch.no_grad()
     def __call__(self, texts: list[str]) -> Encoding:
-        enc = self.tokenize(texts)
+        return self.with_offsets(texts)[0]
+
+    @torch.no_grad()
+    def with_offsets(self, texts: list[str]) -> tuple[Encoding, torch.Tensor]:
+        """Features as an :class:`Encoding`, and each token's character span ``[B, L, 2]``."""
+        enc, offsets = self.tokenize.with_offsets(texts)
         lengths = enc.attention_mask.sum(1).tolist()
         features: list[np.ndarray | None] = [
             self.cache.get(t) if self.cache is not None else None for t in texts
@@ -51,7 +55,9 @@ class FrozenFeatures:
         missing = [i for i, f in enumerate(features) if f is None]
         if missing:
             rows = torch.tensor(missing)
-            states = self.model(enc.input_ids[rows], enc.attention_mask[rows]).float().numpy()
+            device = next(self.model.parameters()).device
+            states = self.model(enc.input_ids[rows].to(device), enc.attention_mask[rows].to(device))
+            states = states.float().cpu().numpy()
             for j, i in enumerate(missing):
                 computed = states[j, : lengths[i]].astype(np.float16)
                 if self.cache is not None:
@@ -60,4 +66,4 @@ class FrozenFeatures:
         out = torch.zeros(len(texts), enc.input_ids.shape[1], self.hidden_size)
         for i, f in enumerate(features):
             out[i, : lengths[i]] = torch.from_numpy(f.astype(np.float32))
-        return Encoding(out, enc.attention_mask, enc.sentence_ids)
+        return Encoding(out, enc.attention_mask, enc.sentence_ids), offsets

@@ -97,6 +97,10 @@ class HFTokenizer:
         self.max_length = max_length
 
     def __call__(self, texts: list[str]) -> Encoding:
+        return self.with_offsets(texts)[0]
+
+    def with_offsets(self, texts: list[str]) -> tuple[Encoding, torch.Tensor]:
+        """The encoding and each token's character span ``[B, L, 2]`` (empty for specials)."""
         enc = self.tokenizer(
             texts, padding=True, truncation=True, max_length=self.max_length,
             return_offsets_mapping=True, return_tensors="pt",
@@ -110,7 +114,8 @@ class HFTokenizer:
                 if end > begin:
                     current = bisect.bisect_right(starts, begin)
                 sentence_ids[row, col] = current
-        return Encoding(enc["input_ids"], enc["attention_mask"].bool(), sentence_ids)
+        encoding = Encoding(enc["input_ids"], enc["attention_mask"].bool(), sentence_ids)
+        return encoding, enc["offset_mapping"]
 
 
 class HFTextEncoder(nn.Module):

@@ -1,8 +1,9 @@
 """The shared encoder: an input module, then a transformer stack.
 
-Two input modules implement the same seam, ``(tokens or states, mask) -> [B, L, D]``:
-:class:`ByteEmbedding` for the own byte tokenizer and :class:`HiddenStateProjection` for
-hidden states produced by an external Hugging Face encoder.
+Three input modules implement the same seam, ``(tokens or states) -> [B, L, D]``:
+:class:`ByteEmbedding` for the own byte tokenizer, :class:`HiddenStateProjection` for
+hidden states produced by an external Hugging Face encoder, and :class:`FusedProjection`
+for the aligned, concatenated states of several external encoders.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import torch
 from torch import nn
 
 from redheart_lit.model.blocks import TransformerStack
-from redheart_lit.model.config import BackboneConfig
+from redheart_lit.model.config import BackboneConfig, EncoderConfig
 from redheart_lit.tokenizer import ByteTokenizer
 
 
@@ -54,12 +55,67 @@ class HiddenStateProjection(nn.Module):
         return self.norm(self.proj(hidden_states))
 
 
+class FusedProjection(nn.Module):
+    """Fuses K encoders' token states, aligned to one token grid, into the backbone width.
+
+    Input ``[B, L, sum_k E_k]``: the members' states concatenated on the last axis (see
+    :class:`~redheart_lit.encoders.fused.FusedFeatures`). Each member gets its own
+    projection and norm, so no member dominates by scale; then
+
+    * ``mean``: a weighted average with learned weights ``softmax(w)`` (one per member,
+      the same for every token) -- which encoder to trust, learned from the task loss;
+    * ``attention``: per-token weights ``softmax_k(q . h_k / sqrt(D))`` with a learned query
+      ``q`` -- a member can count more where its tokenizer segments the text well (a
+      Korean encoder on Hangul, an English one on Latin script).
+    """
+
+    def __init__(self, dims: tuple[int, ...], dim: int, mode: str) -> None:
+        super().__init__()
+        if mode not in ("mean", "attention"):
+            raise ValueError(f"fusion mode must be 'mean' or 'attention', got {mode!r}")
+        self.dims, self.mode = tuple(dims), mode
+        self.members = nn.ModuleList(HiddenStateProjection(e, dim) for e in self.dims)
+        if mode == "mean":
+            self.weight_logits = nn.Parameter(torch.zeros(len(self.dims)))
+        else:
+            self.query = nn.Parameter(torch.zeros(dim))
+
+    def member_states(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        """Each member projected: ``[B, L, K, D]``."""
+        if hidden_states.shape[-1] != sum(self.dims):
+            raise ValueError(
+                f"fused encoder states have size {hidden_states.shape[-1]} but the checkpoint "
+                f"expects the members' sizes {list(self.dims)} (sum {sum(self.dims)})"
+            )
+        parts = hidden_states.split(self.dims, dim=-1)
+        return torch.stack([proj(x) for proj, x in zip(self.members, parts, strict=True)], -2)
+
+    def weights(self, states: torch.Tensor) -> torch.Tensor:
+        """Fusion weights ``[B, L, K]`` (summing to 1 over K) for member states ``[B, L, K, D]``."""
+        if self.mode == "mean":
+            return self.weight_logits.softmax(0).to(states.dtype).expand(states.shape[:-1])
+        scores = states @ self.query.to(states.dtype) / states.shape[-1] ** 0.5
+        return scores.softmax(-1)
+
+    def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        states = self.member_states(hidden_states)
+        return (self.weights(states).unsqueeze(-1) * states).sum(-2)
+
+
 class Backbone(nn.Module):
-    def __init__(self, config: BackboneConfig) -> None:
+    """Args:
+    config: the transformer's sizes and its input kind.
+    encoder: what feeds ``input=hidden_states``; with ``kind=fused`` the input module is a
+        :class:`FusedProjection` over its members.
+    """
+
+    def __init__(self, config: BackboneConfig, encoder: EncoderConfig | None = None) -> None:
         super().__init__()
         self.config = config
         if config.input == "bytes":
             self.input = ByteEmbedding(config.d_model, config.max_positions)
+        elif encoder is not None and encoder.kind == "fused":
+            self.input = FusedProjection(encoder.member_dims, config.d_model, encoder.fusion)
         else:
             assert config.input_dim is not None  # checked by BackboneConfig
             self.input = HiddenStateProjection(config.input_dim, config.d_model)

@@ -136,6 +136,23 @@ class AuxConfig:
 
 
 @dataclass(frozen=True)
+class EncoderMember:
+    """One external encoder of a fused input: hub name, local folder or ``package:<module>``."""
+
+    name: str
+    revision: str | None = None
+    hidden_size: int = 768
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ValueError("an encoder member needs a name")
+        _positive("encoder member", hidden_size=self.hidden_size)
+
+
+FUSION_MODES = ("mean", "attention")
+
+
+@dataclass(frozen=True)
 class EncoderConfig:
     """Where the backbone's input comes from.
 
@@ -144,6 +161,11 @@ class EncoderConfig:
     backbone projects (``backbone.input=hidden_states``, ``input_dim`` = its hidden size).
     A frozen encoder runs in the data pipeline with a feature cache; a fine-tuned one is
     part of the model and trains with it.
+
+    ``fused``: several frozen encoders (``members``), their token states aligned to the
+    first member's tokens by character offsets and concatenated (``input_dim`` = the sum
+    of the members' hidden sizes); the backbone projects each and fuses them with learned
+    weights (``fusion=mean``) or per-token attention over the members (``attention``).
     """
 
     kind: str = "own"
@@ -151,13 +173,33 @@ class EncoderConfig:
     revision: str | None = None
     frozen: bool = True
     max_length: int = 128
+    members: tuple[EncoderMember, ...] = ()
+    fusion: str = "mean"
 
     def __post_init__(self) -> None:
-        if self.kind not in ("own", "hf"):
-            raise ValueError(f"kind must be 'own' or 'hf', got {self.kind!r}")
+        if self.kind not in ("own", "hf", "fused"):
+            raise ValueError(f"kind must be 'own', 'hf' or 'fused', got {self.kind!r}")
         if self.kind == "hf" and not self.name:
             raise ValueError("kind=hf needs a name (hub name, local path or package:<module>)")
+        members = tuple(
+            m if isinstance(m, EncoderMember) else _build(EncoderMember, m, "encoder.members")
+            for m in self.members
+        )
+        object.__setattr__(self, "members", members)
+        if self.kind == "fused":
+            if len(members) < 2:
+                raise ValueError(f"kind=fused needs at least 2 members, got {len(members)}")
+            if not self.frozen:
+                raise ValueError("kind=fused supports frozen members only (frozen=true)")
+            if self.fusion not in FUSION_MODES:
+                raise ValueError(f"fusion must be one of {FUSION_MODES}, got {self.fusion!r}")
+        elif members:
+            raise ValueError(f"members are only read by kind=fused, not kind={self.kind}")
         _positive("encoder", max_length=self.max_length)
+
+    @property
+    def member_dims(self) -> tuple[int, ...]:
+        return tuple(m.hidden_size for m in self.members)
 
 
 @dataclass(frozen=True)
@@ -188,10 +230,17 @@ class RedHeartConfig:
                 raise ValueError(f"model.config.{group} names unknown task(s) {extra}")
         # An external encoder feeds hidden states. (input=hidden_states without one is
         # allowed: the caller then passes precomputed states itself.)
-        if self.encoder.kind == "hf" and self.backbone.input != "hidden_states":
+        if self.encoder.kind in ("hf", "fused") and self.backbone.input != "hidden_states":
             raise ValueError(
-                "model.config.encoder.kind=hf needs backbone.input=hidden_states "
+                f"model.config.encoder.kind={self.encoder.kind} needs backbone.input=hidden_states "
                 f"(and input_dim = the encoder's hidden size), got {self.backbone.input}"
+            )
+        if self.encoder.kind == "fused" and self.backbone.input_dim != sum(
+            self.encoder.member_dims
+        ):
+            raise ValueError(
+                f"backbone.input_dim={self.backbone.input_dim} must equal the sum of the fused "
+                f"members' hidden sizes {list(self.encoder.member_dims)}"
             )
         if self.tokenizer.max_length > self.backbone.max_positions:
             raise ValueError(
@@ -238,4 +287,5 @@ class RedHeartConfig:
         """Primitive mapping that :meth:`from_dict` turns back into an equal config."""
         out = dataclasses.asdict(self)
         out["tasks"] = list(self.tasks)
+        out["encoder"]["members"] = [dict(m) for m in out["encoder"]["members"]]
         return out

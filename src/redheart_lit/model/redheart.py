@@ -72,7 +72,7 @@ class RedHeartModel(nn.Module):
         bb = config.backbone
         d = bb.d_model
         self.encoder = self._fine_tuned_encoder(config)
-        self.backbone = Backbone(bb)
+        self.backbone = Backbone(bb, config.encoder)
         self.analyzers = nn.ModuleDict(
             {
                 task: Analyzer(d, bb.n_heads, bb.dropout, config.analyzers[task])
