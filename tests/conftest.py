@@ -69,3 +69,54 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real data not found at {SHARED_DATA} (../shared/data next to the project)")
     return SHARED_DATA
+
+
+def train_tiny(run_dir: Path, *overrides: str) -> Path:
+    """Train the tiny model 2 epochs on the sample data; return its ``last.ckpt``."""
+    from redheart_lit.cli import train
+
+    base = [*TINY, "trainer.max_epochs=2", "callbacks.early_stopping=null", "test=false",
+            "logger=none"]  # fmt: skip
+    train(compose_train([*base, *overrides], run_dir))
+    return run_dir / "checkpoints" / "last.ckpt"
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An exported tiny model (own byte tokenizer), trained on the sample data."""
+    from redheart_lit.inference import export_checkpoint
+
+    root = tmp_path_factory.mktemp("tiny_bundle")
+    return export_checkpoint(train_tiny(root / "train"), root / "bundle")
+
+
+@pytest.fixture(scope="session")
+def tiny_encoders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two tiny random encoders with different tokenizers: WordPiece (24-dim), BPE (16-dim)."""
+    from tests.helpers import make_tiny_hf_encoder, make_tiny_roberta_encoder
+
+    root = tmp_path_factory.mktemp("tiny_encoders")
+    return make_tiny_hf_encoder(root / "bert", 24), make_tiny_roberta_encoder(root / "roberta")
+
+
+def fused_overrides(encoders: tuple[Path, Path], fusion: str = "attention") -> list[str]:
+    """``encoder=fused`` with the two tiny encoders in place of the production trio."""
+    bert, roberta = encoders
+    return [
+        "encoder=fused",
+        f"model.config.encoder.members=[{{name: '{bert}', hidden_size: 24}}, "
+        f"{{name: '{roberta}', hidden_size: 16}}]",
+        "model.config.backbone.input_dim=40",
+        "model.config.encoder.max_length=64",
+        f"model.config.encoder.fusion={fusion}",
+    ]
+
+
+@pytest.fixture(scope="session")
+def fused_bundle(tmp_path_factory: pytest.TempPathFactory, tiny_encoders) -> Path:
+    """An exported tiny model over two fused tiny encoders, trained on the sample data."""
+    from redheart_lit.inference import export_checkpoint
+
+    root = tmp_path_factory.mktemp("fused_bundle")
+    ckpt = train_tiny(root / "train", *fused_overrides(tiny_encoders))
+    return export_checkpoint(ckpt, root / "bundle")

@@ -1,0 +1,104 @@
+"""The orchestrator on exported tiny models: result schema, batching, cache, refusals."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from pathlib import Path
+
+import pytest
+
+from redheart_lit.inference import (
+    InputError,
+    ProductionConfig,
+    ProductionOrchestrator,
+    UnsupportedInputError,
+)
+from redheart_lit.tasks import BENTHAM_FACTORS, EMOTION_LABELS, SURD_SHARES
+
+TEXTS = ["I lied to my friend and I regret it.", "오늘은 정말 행복한 날이다!"]
+
+
+def check_result(result: dict) -> None:
+    """The documented schema, with every probability a number in [0, 1]."""
+    analysis, summary = result["analysis"], result["integrated"]
+    emotion = analysis["emotion"]
+    assert list(emotion["probabilities"]) == list(EMOTION_LABELS)
+    assert all(0 <= p <= 1 for p in emotion["probabilities"].values())
+    assert set(emotion["labels"]) <= set(EMOTION_LABELS)
+    assert set(emotion["korean"]) == {"jeong", "han", "chemyeon"}
+    assert len(emotion["ekman"]) == 7
+    assert list(analysis["bentham"]["factors"]) == list(BENTHAM_FACTORS)
+    assert 0 <= analysis["bentham"]["acceptability"] <= 1
+    assert 0 <= analysis["regret"]["probability"] <= 1
+    assert list(analysis["surd"]) == list(SURD_SHARES)
+    assert math.isclose(sum(analysis["surd"].values()), 1.0, abs_tol=1e-5)
+    assert -1 <= summary["overall_sentiment"] <= 1
+    for key in ("ethical_score", "regret_potential", "causal_clarity", "confidence"):
+        assert 0 <= summary[key] <= 1, key
+
+
+@pytest.fixture(scope="module")
+def orchestrator(tiny_bundle: Path) -> ProductionOrchestrator:
+    return ProductionOrchestrator(ProductionConfig(str(tiny_bundle), cache_size=8, max_chars=200))
+
+
+def test_english_and_korean_results_follow_the_schema(orchestrator) -> None:
+    results = asyncio.run(orchestrator.process(texts=TEXTS))
+    assert len(results) == 2
+    for result in results:
+        check_result(result)
+        assert result["model_version"] == orchestrator.version
+    probabilities = results[0]["analysis"]["emotion"]["probabilities"]
+    thresholds = orchestrator.bundle.thresholds["emotion"]
+    # Labels are exactly the emotions at or above their tuned thresholds.
+    assert results[0]["analysis"]["emotion"]["labels"] == [
+        k for k, p in probabilities.items() if p >= thresholds[k]["threshold"]
+    ]
+
+
+def test_a_text_gets_the_same_result_alone_and_in_a_batch(orchestrator) -> None:
+    alone = ProductionOrchestrator(orchestrator.config).analyze_batch([TEXTS[1]])[0]
+    together = ProductionOrchestrator(orchestrator.config).analyze_batch([TEXTS[0], TEXTS[1]])[1]
+    for key, p in alone["analysis"]["emotion"]["probabilities"].items():
+        assert together["analysis"]["emotion"]["probabilities"][key] == pytest.approx(p, abs=1e-5)
+
+
+def test_cache_hits_on_the_normal_form_and_returns_copies(tiny_bundle: Path) -> None:
+    orch = ProductionOrchestrator(ProductionConfig(str(tiny_bundle), cache_size=4))
+    first = orch.analyze_batch(["I was  happy."])[0]
+    first["integrated"]["confidence"] = -1.0  # the caller edits its copy
+    again = orch.analyze_batch(["  I was happy. "])[0]
+    assert orch.cache_stats() == {"hits": 1, "misses": 1, "size": 1, "capacity": 4}
+    assert again["integrated"]["confidence"] >= 0
+    off = ProductionOrchestrator(ProductionConfig(str(tiny_bundle), cache_size=0))
+    off.analyze_batch(["I was happy."] * 2)
+    assert off.cache_stats()["size"] == 0
+
+
+def test_refusals_are_input_errors(orchestrator) -> None:
+    with pytest.raises(InputError, match="empty"):
+        orchestrator.analyze_batch(["fine", "   "])
+    with pytest.raises(InputError, match="limit is 200"):
+        orchestrator.analyze_batch(["x" * 201])
+    with pytest.raises(UnsupportedInputError, match="image input needs an image encoder"):
+        asyncio.run(orchestrator.process(image=b"\x89PNG"))
+    with pytest.raises(InputError, match="exactly one"):
+        asyncio.run(orchestrator.process())
+
+
+def test_fused_encoders_report_weights_and_agreement(fused_bundle: Path) -> None:
+    orch = ProductionOrchestrator(ProductionConfig(str(fused_bundle)))
+    for result in orch.analyze_batch(TEXTS):
+        check_result(result)
+        encoders = result["analysis"]["encoders"]
+        assert len(encoders["names"]) == 2
+        assert sum(encoders["fusion_weights"]) == pytest.approx(1.0, abs=1e-5)
+        assert 0 <= encoders["agreement"] <= 1
+
+
+def test_bad_config_values_are_named(tiny_bundle: Path) -> None:
+    with pytest.raises(ValueError, match="precision"):
+        ProductionConfig(str(tiny_bundle), precision="int4")
+    with pytest.raises(ValueError, match="bf16 needs a CUDA"):
+        ProductionOrchestrator(ProductionConfig(str(tiny_bundle), precision="bf16"))
