@@ -53,6 +53,7 @@ __all__ = [
     "quantile_bins",
     "record_agents",
     "round_shares",
+    "shares_of_states",
 ]
 
 GOEMOTIONS_LABELS: tuple[str, ...] = EMOTION_LABELS
@@ -133,14 +134,26 @@ def per_sample_shares(target: np.ndarray, agents: np.ndarray, bins: int = 3) -> 
     if states.size < 2:
         raise ValueError("target has a single observed state (H(T) = 0); shares undefined")
 
-    binned = [quantile_bins(a[:, k], bins) for k in range(a.shape[1])]
-    shape = (int(t_int.max()) + 1,) + (bins,) * a.shape[1]
-    flat = np.ravel_multi_index((t_int, *binned), shape)
+    binned = np.stack([quantile_bins(a[:, k], bins) for k in range(a.shape[1])], 1)
+    return shares_of_states(t_int, binned, bins)
+
+
+def shares_of_states(target: np.ndarray, states: np.ndarray, bins: int) -> np.ndarray:
+    """:func:`per_sample_shares` for agents already binned: ``states`` ``[N, K]`` in
+    ``0..bins-1`` (e.g. with edges fitted on another part of the data)."""
+    t_int = np.asarray(target, dtype=np.int64)
+    states = np.asarray(states, dtype=np.int64)
+    if np.unique(t_int).size < 2:
+        raise ValueError("target has a single observed state (H(T) = 0); shares undefined")
+    if states.min() < 0 or states.max() >= bins:
+        raise ValueError(f"agent states must lie in 0..{bins - 1}")
+    shape = (int(t_int.max()) + 1,) + (bins,) * states.shape[1]
+    flat = np.ravel_multi_index((t_int, *states.T), shape)
     hist = np.bincount(flat, minlength=int(np.prod(shape))).reshape(shape).astype(np.float64)
 
     # only observed states are needed; each is decomposed once and broadcast to its samples
-    out = np.empty((t.shape[0], len(SHARE_NAMES)), dtype=np.float64)
-    for s in states:
+    out = np.empty((t_int.shape[0], len(SHARE_NAMES)), dtype=np.float64)
+    for s in np.unique(t_int):
         out[t_int == s] = state_shares(hist, int(s))
     return out
 
