@@ -1,0 +1,135 @@
+"""The HTTP app: ``create_app(orchestrator, settings)`` -> a FastAPI (ASGI) application.
+
+Routes (see README "Serving"):
+
+- ``POST /v1/analyze``: ``{"text": "..."}`` or ``{"texts": [...]}`` ->
+  ``{"results": [...], "model_version": "..."}``, one result per text, in order.
+- ``GET /health``: liveness, always open. ``GET /ready``: 200 once the model serves, else 503.
+- ``GET /metrics``: Prometheus text format.
+- ``/mcp``: the MCP tools over streamable HTTP.
+- ``/docs``, ``/redoc``, ``/openapi.json``: only when bound to loopback.
+
+The app serves a model it is given; no endpoint loads, downloads or registers one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from redheart_lit.serving.auth import BearerAuthMiddleware, check_bind, is_loopback
+from redheart_lit.serving.body import read_body
+from redheart_lit.serving.errors import NotReadyError, ServeError
+from redheart_lit.serving.mcp_tools import build_mcp_server
+from redheart_lit.serving.metrics import MetricsMiddleware, ServeMetrics
+from redheart_lit.serving.openapi import analyze_openapi
+from redheart_lit.serving.protocol import Analyzer
+from redheart_lit.serving.request import decode_analyze_request
+from redheart_lit.serving.service import AnalysisService
+from redheart_lit.serving.settings import ServeSettings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    orchestrator: Analyzer, settings: ServeSettings, *, token: str | None = None
+) -> FastAPI:
+    """The app serving ``orchestrator``; ``token`` (when set) guards every route but /health."""
+    check_bind(settings.host, token)
+    metrics = ServeMetrics(orchestrator.cache_stats)
+    service = AnalysisService(orchestrator, settings, metrics)
+    mcp_server = build_mcp_server(service)
+    # Builds the session manager as a side effect; its ASGI app is routed at /mcp below.
+    # Stateless JSON: each tool call is one POST, nothing to keep between requests.
+    mcp_server.streamable_http_app(
+        streamable_http_path="/mcp",
+        stateless_http=True,
+        json_response=True,
+        max_request_body_size=settings.max_body_bytes,
+        host=settings.host,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await service.start()
+        try:
+            async with mcp_server.session_manager.run():
+                log.info("serving model %s (batching=%s)", orchestrator.version, settings.batching)
+                yield
+        finally:
+            await service.stop()
+
+    docs = is_loopback(settings.host)
+    app = FastAPI(
+        title="redheart_lit",
+        summary="Emotion, Bentham ethics, regret and SURD analysis of English and Korean text.",
+        version=orchestrator.version,
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+    app.state.service = service
+    app.state.metrics = metrics
+
+    @app.post(
+        "/v1/analyze",
+        summary="Analyze one text or a list of texts.",
+        openapi_extra=analyze_openapi(settings.max_texts, orchestrator.config.max_chars),
+    )
+    async def analyze(request: Request) -> JSONResponse:
+        # One budget for the whole request: a client trickling its body counts too.
+        deadline = service.deadline()
+        body = await service.within(read_body(request, settings.max_body_bytes), deadline)
+        parsed = decode_analyze_request(body, max_texts=settings.max_texts)
+        results = await service.analyze(parsed, deadline=deadline)
+        return JSONResponse({"results": results, "model_version": service.version})
+
+    @app.get("/health", summary="Liveness: the process answers.")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/ready", summary="Readiness: 200 when the model serves, 503 otherwise.")
+    async def ready() -> JSONResponse:
+        if not service.ready:
+            raise NotReadyError("the model is not ready (starting up or shutting down)")
+        return JSONResponse({"status": "ready", "model_version": service.version})
+
+    @app.get("/metrics", summary="Prometheus metrics.")
+    async def prometheus() -> Response:
+        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+    app.router.add_route(
+        "/mcp",
+        StreamableHTTPASGIApp(mcp_server.session_manager),
+        methods=None,
+        include_in_schema=False,
+    )
+
+    @app.exception_handler(ServeError)
+    async def serve_error(_: Request, err: ServeError) -> JSONResponse:
+        return JSONResponse(err.body(), status_code=err.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, err: StarletteHTTPException) -> JSONResponse:
+        # 404/405 in the same body shape as every other error.
+        code = {404: "not_found", 405: "method_not_allowed"}.get(err.status_code, "http_error")
+        return JSONResponse(
+            {"error": {"code": code, "message": str(err.detail)}},
+            status_code=err.status_code,
+            headers=getattr(err, "headers", None),
+        )
+
+    if token is not None:
+        app.add_middleware(BearerAuthMiddleware, token=token)
+    # Added last, so outermost: it also counts 401s and errors from the layers inside.
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app

@@ -1,0 +1,264 @@
+"""Micro-batching: group concurrent single-item requests into one model call.
+
+A request handler calls ``await batcher.submit(text)``; the batcher collects items until
+it has ``max_batch_size`` of them or ``max_wait_ms`` have passed since the oldest one
+arrived, then runs ``fn(items)`` in a worker thread and hands each waiter its own result.
+The model runs one batch at a time, in one thread, so it is never called concurrently,
+and the event loop stays free to accept requests while it runs.
+
+Why the details are as they are:
+
+- **Per-item errors.** When ``fn`` raises on a batch of several items, each item is run
+  again alone, so only the item that fails gets the exception and its batch-mates still
+  get results (one bad text must not fail 31 other clients).
+- **Back-pressure.** The queue holds at most ``max_queue`` items; :meth:`enqueue` raises
+  :class:`QueueFullError` at once instead of letting latency grow without bound (the server
+  answers 503, the client backs off).
+- **Abandoned waiters.** A waiter that times out or disconnects cancels its future; the
+  batcher skips cancelled items before running a batch and never sets a result on a done
+  future, so the loop is unaffected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class QueueFullError(RuntimeError):
+    """The queue holds ``max_queue`` items; the caller should shed load (HTTP 503)."""
+
+
+class BatcherClosedError(RuntimeError):
+    """The batcher is stopping or stopped and takes no new items."""
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """One call of ``fn``: how many items, how long it took, whether it raised."""
+
+    size: int
+    seconds: float
+    ok: bool
+
+
+@dataclass
+class BatcherStats:
+    """Counters for metrics and tests."""
+
+    queue_depth: int
+    batches: int
+    items: int
+
+
+@dataclass
+class _Pending(Generic[T, R]):
+    item: T
+    future: asyncio.Future[R]
+    enqueued: float
+
+
+class MicroBatcher(Generic[T, R]):
+    """Run ``fn`` on batches of submitted items; see the module docstring.
+
+    Args:
+        fn: takes a list of items and returns one result per item, in order. It runs in
+            ``executor``'s thread, never two calls at once.
+        max_batch_size: the most items per call of ``fn``.
+        max_wait_ms: how long the oldest queued item may wait for batch-mates.
+        max_queue: the most items waiting (not counting the batch being run).
+        executor: where ``fn`` runs; by default a one-thread pool owned by the batcher.
+        on_batch: called on the event loop after every call of ``fn`` (for metrics).
+    """
+
+    def __init__(
+        self,
+        fn: Callable[[list[T]], list[R]],
+        *,
+        max_batch_size: int,
+        max_wait_ms: float,
+        max_queue: int,
+        executor: Executor | None = None,
+        on_batch: Callable[[BatchRecord], None] | None = None,
+    ) -> None:
+        if max_batch_size < 1 or max_queue < 1 or max_wait_ms < 0:
+            raise ValueError(
+                f"max_batch_size={max_batch_size} and max_queue={max_queue} must be >= 1, "
+                f"max_wait_ms={max_wait_ms} >= 0"
+            )
+        self._fn = fn
+        self._max_batch_size = max_batch_size
+        self._max_wait_s = max_wait_ms / 1000.0
+        self._max_queue = max_queue
+        self._owns_executor = executor is None
+        self._executor = executor or ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="redheart-batcher"
+        )
+        self._on_batch = on_batch
+        self._queue: deque[_Pending[T, R]] = deque()
+        self._arrived = asyncio.Event()
+        self._full = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self._batches = 0
+        self._items = 0
+
+    @property
+    def running(self) -> bool:
+        """Started, not stopping, and its loop has not died."""
+        return self._task is not None and not self._task.done() and not self._closing
+
+    @property
+    def queue_depth(self) -> int:
+        """Items waiting for a batch (cancelled ones included until the next batch drops them)."""
+        return len(self._queue)
+
+    def stats(self) -> BatcherStats:
+        return BatcherStats(queue_depth=len(self._queue), batches=self._batches, items=self._items)
+
+    async def start(self) -> None:
+        """Start the batching loop on the running event loop."""
+        if self._task is not None:
+            raise RuntimeError("MicroBatcher.start() was already called")
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="micro-batcher")
+
+    async def stop(self, *, drain: bool = True) -> None:
+        """Stop taking items; run what is queued (``drain``) or fail it with BatcherClosedError.
+
+        Either way the batch already running is waited for: its thread cannot be
+        interrupted, and the model must not be torn down under it.
+        """
+        self._closing = True
+        if not drain:
+            while self._queue:
+                self._fail(self._queue.popleft(), BatcherClosedError("the server is shutting down"))
+        self._arrived.set()
+        self._full.set()
+        if self._task is not None:
+            await self._task
+        if self._owns_executor:
+            self._executor.shutdown(wait=False)
+
+    def enqueue(self, items: Sequence[T]) -> list[asyncio.Future[R]]:
+        """Queue all of ``items`` or none; one future per item, in order.
+
+        Raises QueueFullError when they do not all fit (all-or-none, so a request of many
+        texts is never half-computed), BatcherClosedError when stopping or not started.
+        """
+        if not self.running:
+            raise BatcherClosedError("the batcher is not running (not started, or shutting down)")
+        if len(self._queue) + len(items) > self._max_queue:
+            raise QueueFullError(
+                f"the queue holds {len(self._queue)} of {self._max_queue} items; "
+                f"{len(items)} more do not fit"
+            )
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        futures: list[asyncio.Future[R]] = []
+        for item in items:
+            future: asyncio.Future[R] = loop.create_future()
+            self._queue.append(_Pending(item, future, now))
+            futures.append(future)
+        self._arrived.set()
+        if len(self._queue) >= self._max_batch_size:
+            self._full.set()
+        return futures
+
+    async def submit(self, item: T) -> R:
+        """The result of ``fn`` for ``item``, computed in some batch."""
+        (future,) = self.enqueue([item])
+        return await future
+
+    async def _run(self) -> None:
+        try:
+            while True:
+                if not self._queue:
+                    if self._closing:
+                        return
+                    self._arrived.clear()
+                    await self._arrived.wait()
+                    continue
+                await self._wait_for_batch()
+                batch = self._take()
+                if batch:
+                    await self._execute(batch)
+        except Exception as err:  # a bug here must not leave waiters hanging forever
+            log.exception("the micro-batcher loop died; failing %d queued items", len(self._queue))
+            self._closing = True
+            while self._queue:
+                self._fail(
+                    self._queue.popleft(), BatcherClosedError(f"the batcher loop died: {err!r}")
+                )
+
+    async def _wait_for_batch(self) -> None:
+        """Return once the queue holds a full batch or the oldest item's wait is over."""
+        loop = asyncio.get_running_loop()
+        deadline = self._queue[0].enqueued + self._max_wait_s
+        while len(self._queue) < self._max_batch_size and not self._closing:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            self._full.clear()
+            try:
+                await asyncio.wait_for(self._full.wait(), remaining)
+            except asyncio.TimeoutError:
+                return
+
+    def _take(self) -> list[_Pending[T, R]]:
+        batch: list[_Pending[T, R]] = []
+        while self._queue and len(batch) < self._max_batch_size:
+            pending = self._queue.popleft()
+            if not pending.future.done():  # cancelled by a waiter that gave up
+                batch.append(pending)
+        return batch
+
+    async def _execute(self, batch: list[_Pending[T, R]]) -> None:
+        items = [pending.item for pending in batch]
+        loop = asyncio.get_running_loop()
+        start = time.perf_counter()
+        try:
+            results = await loop.run_in_executor(self._executor, self._call, items)
+        except Exception as err:
+            self._record(len(items), time.perf_counter() - start, ok=False)
+            if len(batch) == 1:
+                self._fail(batch[0], err)
+                return
+            # Which item broke the batch is unknown: run each alone so only it fails.
+            for pending in batch:
+                if not pending.future.done():
+                    await self._execute([pending])
+            return
+        self._record(len(items), time.perf_counter() - start, ok=True)
+        for pending, result in zip(batch, results, strict=True):
+            if not pending.future.done():
+                pending.future.set_result(result)
+
+    def _call(self, items: list[T]) -> list[R]:
+        results = self._fn(items)
+        if len(results) != len(items):
+            raise RuntimeError(
+                f"the batch function returned {len(results)} results for {len(items)} items"
+            )
+        return results
+
+    def _record(self, size: int, seconds: float, *, ok: bool) -> None:
+        self._batches += 1
+        self._items += size
+        if self._on_batch is not None:
+            self._on_batch(BatchRecord(size=size, seconds=seconds, ok=ok))
+
+    @staticmethod
+    def _fail(pending: _Pending[T, R], err: BaseException) -> None:
+        if not pending.future.done():
+            pending.future.set_exception(err)

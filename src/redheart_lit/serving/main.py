@@ -1,0 +1,123 @@
+"""``python serve.py ckpt=DIR [serve.key=value ...]``: load an exported model and serve it.
+
+The Hydra task checks the settings and the token before loading the model (a typo should
+not cost a model load), loads the bundle with ``ProductionOrchestrator``, then serves it:
+over HTTP with uvicorn (``serve.transport=http``), or as MCP over stdin/stdout
+(``serve.transport=stdio``), where stdout carries nothing but the protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+
+from redheart_lit.paths import config_dir
+from redheart_lit.serving.auth import check_bind, load_token
+from redheart_lit.serving.protocol import Analyzer
+from redheart_lit.serving.settings import ServeSettings
+
+log = logging.getLogger(__name__)
+# Seconds uvicorn gives open requests to finish on shutdown, on top of their deadline.
+_SHUTDOWN_GRACE_S = 5
+
+
+def settings_from_config(serve: DictConfig) -> ServeSettings:
+    """The typed settings of the ``serve`` config node."""
+    values: Any = OmegaConf.to_container(serve, resolve=True, throw_on_missing=True)
+    return ServeSettings(**values)
+
+
+def bundle_dir(ckpt: str) -> Path:
+    """``ckpt`` as a directory; an error naming it otherwise."""
+    path = Path(ckpt)
+    if not path.is_dir():
+        raise FileNotFoundError(
+            f"ckpt={ckpt} is not a directory; pass the bundle written by "
+            "`python -m redheart_lit.export ckpt=PATH out=DIR`"
+        )
+    return path
+
+
+def load_orchestrator(model_dir: Path, settings: ServeSettings) -> Analyzer:
+    """Load the bundle; the orchestrator's own error names the file or encoder that failed."""
+    # Imported here: torch and the model code load only when a model is actually served,
+    # so `--help` and a bad setting answer at once.
+    from redheart_lit.inference import ProductionConfig, ProductionOrchestrator
+
+    config = ProductionConfig(
+        model_dir=str(model_dir),
+        device=settings.device,
+        cache_size=settings.cache_size,
+        max_chars=settings.max_chars,
+        max_batch_size=settings.max_batch_size,
+    )
+    return ProductionOrchestrator(config)
+
+
+async def serve_http(orchestrator: Analyzer, settings: ServeSettings, token: str | None) -> None:
+    """Serve the HTTP app until SIGINT/SIGTERM; the port is announced on stdout first."""
+    import uvicorn
+
+    from redheart_lit.serving.app import create_app
+    from redheart_lit.serving.listen import announce, bind_socket, url_of
+
+    app = create_app(orchestrator, settings, token=token)
+    sock = bind_socket(settings.host, settings.port)
+    config = uvicorn.Config(
+        app,
+        # Keep Hydra's logging (stderr + serve.log); uvicorn's default config would
+        # send access lines to stdout. Per-request counts and latency are in /metrics.
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=int(settings.request_timeout_s) + _SHUTDOWN_GRACE_S,
+    )
+    server = uvicorn.Server(config)
+    log.info("listening on %s (model %s)", url_of(sock), orchestrator.version)
+    announce(sock)
+    with sock:
+        await server.serve(sockets=[sock])
+
+
+async def serve_stdio(orchestrator: Analyzer, settings: ServeSettings) -> None:
+    """Serve the MCP tools on stdin/stdout until stdin closes."""
+    from redheart_lit.serving.mcp_tools import build_mcp_server
+    from redheart_lit.serving.service import AnalysisService
+
+    service = AnalysisService(orchestrator, settings)
+    await service.start()
+    log.info("serving MCP over stdio (model %s)", orchestrator.version)
+    try:
+        await build_mcp_server(service).run_stdio_async()
+    finally:
+        await service.stop()
+
+
+def run(cfg: DictConfig) -> None:
+    """The Hydra task."""
+    settings = settings_from_config(cfg.serve)
+    model_dir = bundle_dir(cfg.ckpt)
+    # Read even for stdio (which does not use it): a bad token file is a mistake either way.
+    token = load_token(settings.token_file, os.environ)
+    if settings.transport == "stdio":
+        # Nothing but MCP may reach stdout; a stray print while the model loads would
+        # corrupt the stream (the SDK guards fd 1 only once it serves).
+        with contextlib.redirect_stdout(sys.stderr):
+            orchestrator = load_orchestrator(model_dir, settings)
+        asyncio.run(serve_stdio(orchestrator, settings))
+        return
+    check_bind(settings.host, token)
+    orchestrator = load_orchestrator(model_dir, settings)
+    asyncio.run(serve_http(orchestrator, settings, token))
+
+
+def main() -> None:
+    hydra.main(config_path=str(config_dir()), config_name="serve", version_base="1.3")(run)()

@@ -1,0 +1,76 @@
+"""The model as MCP tools: ``analyze_text(text)`` and ``analyze_texts(texts)``.
+
+Built with the official SDK's ``MCPServer`` (mcp 2.x; ``FastMCP`` in 1.x). The tools go
+through the same :class:`AnalysisService` as ``POST /v1/analyze`` — same validation,
+same batcher, same deadline — and return the same envelope, so a client sees one
+schema whichever door it uses. The server is reachable over streamable HTTP (mounted at
+``/mcp`` of the app, behind the same token) and over stdio (``serve.transport=stdio``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import ToolAnnotations
+
+from redheart_lit.serving.errors import ServeError
+from redheart_lit.serving.request import build_request
+from redheart_lit.serving.service import AnalysisService
+
+INSTRUCTIONS = (
+    "Analyzes English or Korean text with the redheart multitask model: GoEmotions "
+    "emotion probabilities, Bentham ethics factors, regret potential and SURD causal "
+    "shares. Each result is under `results`, in input order; `model_version` names the "
+    "weights that produced them."
+)
+# Reading texts changes nothing and calls nothing outside the server.
+_ANNOTATIONS = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
+
+
+def build_mcp_server(service: AnalysisService) -> MCPServer:
+    """An MCPServer whose tools analyze texts through ``service``."""
+    server: MCPServer = MCPServer(
+        name="redheart", instructions=INSTRUCTIONS, version=service.version
+    )
+    max_chars = service.analyzer.config.max_chars
+    max_texts = service.settings.max_texts
+
+    async def analyze_text(text: str) -> dict[str, Any]:
+        return await _analyze(service, {"text": text}, max_texts)
+
+    async def analyze_texts(texts: list[str]) -> dict[str, Any]:
+        return await _analyze(service, {"texts": texts}, max_texts)
+
+    server.add_tool(
+        analyze_text,
+        title="Analyze one text",
+        description=(
+            f"Analyze one text (1 to {max_chars} characters). Returns "
+            '{"results": [<one result>], "model_version": "..."}.'
+        ),
+        annotations=_ANNOTATIONS,
+    )
+    server.add_tool(
+        analyze_texts,
+        title="Analyze several texts",
+        description=(
+            f"Analyze 1 to {max_texts} texts (each 1 to {max_chars} characters) in one call. "
+            'Returns {"results": [...], "model_version": "..."}, one result per text, in order.'
+        ),
+        annotations=_ANNOTATIONS,
+    )
+    return server
+
+
+async def _analyze(
+    service: AnalysisService, payload: dict[str, Any], max_texts: int
+) -> dict[str, Any]:
+    try:
+        request = build_request(payload, max_texts=max_texts)
+        results = await service.analyze(request)
+    except ServeError as err:
+        # A ToolError reaches the model as an is_error result carrying this text.
+        raise ToolError(f"{err.code}: {err.message}") from None
+    return {"results": results, "model_version": service.version}

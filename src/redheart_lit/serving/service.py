@@ -1,0 +1,191 @@
+"""One analysis path for every front end (HTTP and MCP): validate, batch, enforce the deadline.
+
+``serve.batching=true`` sends each text through the :class:`MicroBatcher`;
+``serve.batching=false`` is the naive baseline the benchmark compares against: each request
+goes straight to the model, one request at a time, texts as they came.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from redheart_lit.serving.batcher import (
+    BatcherClosedError,
+    BatchRecord,
+    MicroBatcher,
+    QueueFullError,
+)
+from redheart_lit.serving.errors import (
+    DeadlineExceededError,
+    InferenceFailedError,
+    NotReadyError,
+    OverloadedError,
+)
+from redheart_lit.serving.metrics import ServeMetrics
+from redheart_lit.serving.protocol import Analyzer
+from redheart_lit.serving.request import AnalyzeRequest, check_texts
+from redheart_lit.serving.settings import ServeSettings
+
+log = logging.getLogger(__name__)
+Result = dict[str, Any]
+T = TypeVar("T")
+
+
+class AnalysisService:
+    """Turns an :class:`AnalyzeRequest` into one result per text, or a typed ServeError."""
+
+    def __init__(
+        self, analyzer: Analyzer, settings: ServeSettings, metrics: ServeMetrics | None = None
+    ) -> None:
+        self.analyzer = analyzer
+        self.settings = settings
+        self._metrics = metrics
+        self._started = False
+        self._stopping = False
+        self._batcher: MicroBatcher[str, Result] | None = None
+        self._naive_executor: ThreadPoolExecutor | None = None
+        self._naive_lock: asyncio.Lock | None = None
+        on_batch = metrics.observe_batch if metrics else None
+        if settings.batching:
+            self._batcher = MicroBatcher(
+                analyzer.analyze_batch,
+                max_batch_size=settings.max_batch_size,
+                max_wait_ms=settings.max_wait_ms,
+                max_queue=settings.max_queue,
+                on_batch=on_batch,
+            )
+        if metrics is not None:
+            metrics.track_queue_depth(self.queue_depth)
+
+    @property
+    def ready(self) -> bool:
+        """Started, not shutting down, and (when batching) the batch loop is alive."""
+        if not self._started or self._stopping:
+            return False
+        return self._batcher is None or self._batcher.running
+
+    @property
+    def version(self) -> str:
+        return self.analyzer.version
+
+    def queue_depth(self) -> int:
+        return self._batcher.queue_depth if self._batcher is not None else 0
+
+    async def start(self) -> None:
+        if self._batcher is not None:
+            await self._batcher.start()
+        else:
+            # One thread: the model is never called concurrently, as with the batcher.
+            self._naive_executor = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="redheart-naive"
+            )
+            self._naive_lock = asyncio.Lock()
+        self._started = True
+
+    async def stop(self) -> None:
+        """Finish the queued work, then release the worker thread."""
+        self._stopping = True
+        if self._batcher is not None:
+            await self._batcher.stop(drain=True)
+        if self._naive_executor is not None:
+            # Off the event loop: a model call still running may take a while to end.
+            await asyncio.to_thread(self._naive_executor.shutdown, True)
+
+    def deadline(self) -> float:
+        """The event-loop time by which a request arriving now must be answered."""
+        return asyncio.get_running_loop().time() + self.settings.request_timeout_s
+
+    async def within(self, awaitable: Awaitable[T], deadline: float) -> T:
+        """``await awaitable``, or DeadlineExceededError (504) once ``deadline`` has passed."""
+        remaining = deadline - asyncio.get_running_loop().time()
+        try:
+            return await asyncio.wait_for(awaitable, max(remaining, 0.0))
+        except asyncio.TimeoutError:
+            raise DeadlineExceededError(
+                f"no answer within serve.request_timeout_s={self.settings.request_timeout_s} s"
+            ) from None
+
+    async def analyze(
+        self, request: AnalyzeRequest, *, deadline: float | None = None
+    ) -> list[Result]:
+        """One result per text, in order, by ``deadline`` (default: ``request_timeout_s`` from now).
+
+        The HTTP route passes the deadline it set when the request arrived, so reading a
+        slow body counts against the same budget. Raises InvalidTextError (422),
+        OverloadedError (503), NotReadyError (503), DeadlineExceededError (504) or
+        InferenceFailedError (500).
+        """
+        deadline = self.deadline() if deadline is None else deadline
+        if not self.ready:
+            raise NotReadyError("the model is not ready (starting up or shutting down)")
+        check_texts(request, self.analyzer.validate_text)
+        run = self._batched(request) if self._batcher is not None else self._naive(request)
+        return await self.within(run, deadline)
+
+    async def _batched(self, request: AnalyzeRequest) -> list[Result]:
+        assert self._batcher is not None
+        try:
+            futures = self._batcher.enqueue(list(request.texts))
+        except QueueFullError as err:
+            raise OverloadedError(f"the server is overloaded ({err}); retry later") from None
+        except BatcherClosedError:
+            raise NotReadyError("the server is shutting down") from None
+        # Cancelling this gather (the deadline) cancels every future, and the batcher
+        # then skips the texts nobody waits for any more.
+        outcomes = await asyncio.gather(*futures, return_exceptions=True)
+        results: list[Result] = []
+        for index, outcome in enumerate(outcomes):
+            if isinstance(outcome, BatcherClosedError):
+                raise NotReadyError("the server is shutting down") from None
+            if isinstance(outcome, BaseException):
+                raise self._failed(request, index, outcome)
+            results.append(outcome)
+        return results
+
+    async def _naive(self, request: AnalyzeRequest) -> list[Result]:
+        executor, lock = self._naive_executor, self._naive_lock
+        assert executor is not None
+        assert lock is not None
+        loop = asyncio.get_running_loop()
+        texts = list(request.texts)
+        # The lock orders requests; the job itself releases it when done, so a request
+        # that times out while the model runs does not let the next one start early.
+        await lock.acquire()
+        try:
+            job = executor.submit(self._timed_call, texts)
+        except RuntimeError:  # the executor was shut down under us
+            lock.release()
+            raise NotReadyError("the server is shutting down") from None
+        job.add_done_callback(lambda _: loop.call_soon_threadsafe(lock.release))
+        try:
+            results, seconds = await asyncio.wrap_future(job)
+        except Exception as err:
+            raise self._failed(request, None, err) from None
+        if self._metrics is not None:
+            self._metrics.observe_batch(BatchRecord(size=len(texts), seconds=seconds, ok=True))
+        return results
+
+    def _timed_call(self, texts: list[str]) -> tuple[list[Result], float]:
+        start = time.perf_counter()
+        results = self.analyzer.analyze_batch(texts)
+        if len(results) != len(texts):
+            raise RuntimeError(
+                f"analyze_batch returned {len(results)} results for {len(texts)} texts"
+            )
+        return results, time.perf_counter() - start
+
+    @staticmethod
+    def _failed(
+        request: AnalyzeRequest, index: int | None, err: BaseException
+    ) -> InferenceFailedError:
+        where = request.where(index) if index is not None else "request"
+        log.error("inference failed on %s: %s: %s", where, type(err).__name__, err)
+        item_index = index if request.field == "texts" else None
+        return InferenceFailedError(
+            f"{where}: the model failed: {type(err).__name__}: {err}", index=item_index
+        )

@@ -1,0 +1,86 @@
+"""The validated settings of ``python serve.py`` (the ``serve`` node of ``conf/serve.yaml``).
+
+The CLI turns ``cfg.serve`` into a :class:`ServeSettings`; everything below the CLI takes
+this dataclass, never the ``DictConfig``. A bad value fails here, naming its config key,
+before a model is loaded or a port is bound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Transport = Literal["http", "stdio"]
+TRANSPORTS: tuple[Transport, ...] = ("http", "stdio")
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """How the server binds, batches and limits requests; see ``conf/serve.yaml`` for each key."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    token_file: str | None = None
+    transport: Transport = "http"
+    max_batch_size: int = 32
+    max_wait_ms: float = 5.0
+    max_queue: int = 1024
+    request_timeout_s: float = 10.0
+    max_texts: int = 64
+    max_body_bytes: int = 1_048_576
+    max_chars: int = 2000
+    cache_size: int = 4096
+    device: str = "cpu"
+    batching: bool = True
+
+    def __post_init__(self) -> None:
+        _check_type("host", self.host, str)
+        if not self.host:
+            raise ValueError("serve.host is empty; use 127.0.0.1 (loopback) or an address to bind")
+        _check_type("port", self.port, int)
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"serve.port={self.port} is outside 0..65535 (0 picks a free port)")
+        if self.token_file is not None:
+            _check_type("token_file", self.token_file, str)
+        if self.transport not in TRANSPORTS:
+            raise ValueError(
+                f"serve.transport={self.transport!r}; choose one of {list(TRANSPORTS)}"
+            )
+        for key in ("max_batch_size", "max_queue", "max_texts", "max_body_bytes", "max_chars"):
+            _check_positive_int(key, getattr(self, key))
+        _check_type("cache_size", self.cache_size, int)
+        if self.cache_size < 0:
+            raise ValueError(
+                f"serve.cache_size={self.cache_size} must be >= 0 (0 turns the cache off)"
+            )
+        for key in ("max_wait_ms", "request_timeout_s"):
+            value = getattr(self, key)
+            _check_type(key, value, (int, float))
+            if key == "request_timeout_s" and value <= 0:
+                raise ValueError(f"serve.{key}={value} must be > 0")
+            if value < 0:
+                raise ValueError(f"serve.{key}={value} must be >= 0")
+        _check_type("device", self.device, str)
+        _check_type("batching", self.batching, bool)
+
+
+def _check_type(key: str, value: object, kind: type | tuple[type, ...]) -> None:
+    # bool is an int subclass: `serve.port=true` must not pass as port 1.
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool) and bool not in kinds:
+        raise TypeError(f"serve.{key}={value!r} is a bool; expected {_names(kinds)}")
+    if not isinstance(value, kinds):
+        raise TypeError(
+            f"serve.{key}={value!r} is a {type(value).__name__}; expected {_names(kinds)}"
+        )
+
+
+def _check_positive_int(key: str, value: object) -> None:
+    _check_type(key, value, int)
+    assert isinstance(value, int)
+    if value < 1:
+        raise ValueError(f"serve.{key}={value} must be >= 1")
+
+
+def _names(kinds: tuple[type, ...]) -> str:
+    return " or ".join(k.__name__ for k in kinds)

@@ -1,0 +1,114 @@
+"""A stand-in for ``ProductionOrchestrator`` with the same surface, for the serving tests.
+
+It has the contract's behaviour where the server depends on it — ``validate_text`` refuses
+empty and over-long texts with a ValueError subclass, ``analyze_batch`` answers in order
+and counts cache hits — and it records every batch, so tests can see how texts were
+grouped. It also asserts that it is never called concurrently, which the batcher promises.
+
+Import as ``from tests.serving.fakes import FakeOrchestrator``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+
+class FakeInputError(ValueError):
+    """Like ``redheart_lit.inference.InputError``: a text the model will not take."""
+
+
+@dataclass(frozen=True)
+class FakeConfig:
+    """The fields of ``ProductionConfig``."""
+
+    model_dir: str = "fake-bundle"
+    device: str = "cpu"
+    cache_size: int = 4096
+    max_chars: int = 2000
+    max_batch_size: int = 32
+
+
+class FakeOrchestrator:
+    """Deterministic results; raises on texts in ``fail_on``; sleeps ``delay_s`` per call."""
+
+    def __init__(
+        self,
+        config: FakeConfig | None = None,
+        *,
+        version: str = "fake-0001",
+        delay_s: float = 0.0,
+        fail_on: Iterable[str] = (),
+    ) -> None:
+        self.config = config or FakeConfig()
+        self.version = version
+        self.delay_s = delay_s
+        self.fail_on = frozenset(fail_on)
+        self.batches: list[list[str]] = []
+        self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._hits = 0
+        self._misses = 0
+        self._busy = threading.Lock()
+
+    def validate_text(self, text: str) -> None:
+        if not text.strip():
+            raise FakeInputError("text is empty or only whitespace")
+        if len(text) > self.config.max_chars:
+            raise FakeInputError(
+                f"text has {len(text)} characters; the limit is {self.config.max_chars}"
+            )
+
+    def analyze_batch(self, texts: list[str]) -> list[dict[str, Any]]:
+        if not self._busy.acquire(blocking=False):
+            raise AssertionError("analyze_batch was called concurrently")
+        try:
+            self.batches.append(list(texts))
+            if self.delay_s:
+                time.sleep(self.delay_s)
+            failing = [t for t in texts if t in self.fail_on]
+            if failing:
+                raise RuntimeError(f"cannot analyze {failing[0]!r}")
+            return [self._cached(text) for text in texts]
+        finally:
+            self._busy.release()
+
+    def cache_stats(self) -> dict[str, int]:
+        return {
+            "hits": self._hits,
+            "misses": self._misses,
+            "size": len(self._cache),
+            "capacity": self.config.cache_size,
+        }
+
+    def _cached(self, text: str) -> dict[str, Any]:
+        if text in self._cache:
+            self._hits += 1
+            self._cache.move_to_end(text)
+            return self._cache[text]
+        self._misses += 1
+        result = fake_result(text, self.version)
+        if self.config.cache_size:
+            self._cache[text] = result
+            while len(self._cache) > self.config.cache_size:
+                self._cache.popitem(last=False)
+        return result
+
+
+def fake_result(text: str, version: str) -> dict[str, Any]:
+    """A result of the real top-level shape, with numbers derived from the text."""
+    share = (len(text) % 10) / 10
+    return {
+        "text": text,
+        "analysis": {
+            "emotion": {"probabilities": {"joy": share, "neutral": 1 - share}},
+            "bentham": {"hedonic_utility": share},
+            "regret": {"potential": share},
+            "surd": {"synergistic": 0.25, "unique": 0.25, "redundant": 0.25, "leak": 0.25},
+        },
+        "integrated": {"summary": f"{len(text)} characters"},
+        "model_version": version,
+    }

@@ -1,0 +1,41 @@
+"""ServeSettings refuses bad values with the config key in the message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from redheart_lit.serving import ServeSettings
+
+
+def test_defaults_are_valid() -> None:
+    settings = ServeSettings()
+    assert (settings.host, settings.port, settings.max_texts) == ("127.0.0.1", 8000, 64)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"port": -1}, "serve.port=-1"),
+        ({"port": True}, "serve.port=True is a bool"),
+        ({"host": ""}, "serve.host is empty"),
+        ({"transport": "sse"}, "serve.transport='sse'"),
+        ({"max_queue": 0}, "serve.max_queue=0 must be >= 1"),
+        ({"max_texts": 1.5}, "serve.max_texts=1.5 is a float"),
+        ({"cache_size": -1}, "serve.cache_size=-1"),
+        ({"max_wait_ms": -1}, "serve.max_wait_ms=-1"),
+        ({"request_timeout_s": 0}, "serve.request_timeout_s=0 must be > 0"),
+        ({"batching": "no"}, "serve.batching='no'"),
+        ({"token_file": 3}, "serve.token_file=3"),
+    ],
+)
+def test_bad_values(values: dict[str, Any], message: str) -> None:
+    with pytest.raises((ValueError, TypeError)) as caught:
+        ServeSettings(**values)
+    assert message in str(caught.value)
+
+
+def test_integer_milliseconds_are_accepted() -> None:
+    # YAML `max_wait_ms: 5` arrives as an int.
+    assert ServeSettings(max_wait_ms=5).max_wait_ms == 5
