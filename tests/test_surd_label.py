@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from redheart_lit.data.readers import JsonlReader
 from redheart_lit.surd import shares, surd
 from redheart_lit.surd_label import LabelArgs, apply_edges, bin_edges, label
 from redheart_lit.surd_targets import shares_of_states
@@ -44,6 +45,8 @@ def test_label_writes_parts_whose_shares_are_the_exact_decomposition(tiny_bundle
         for row in rows:
             assert sum(row["labels"]["surd"].values()) == pytest.approx(1.0, abs=1e-9)
     assert sum(len(p) for p in parts.values()) == 160
+    # The files are valid training data (the validator wants integer acceptability).
+    assert len(JsonlReader(str(tmp_path / "out")).read("train.jsonl")) == len(parts["train"])
     # The constant baseline predicts the train part's mean shares; its MAE is by hand here.
     train = np.array([list(r["labels"]["surd"].values()) for r in parts["train"]])
     test = np.array([list(r["labels"]["surd"].values()) for r in parts["test"]])

@@ -161,7 +161,7 @@ def label(args: LabelArgs) -> dict:
         with (out / f"{name}.jsonl").open("w", encoding="utf-8") as handle:
             for record, row in zip(rows, per_part[name], strict=True):
                 labels = {
-                    "acceptability": record.labels["acceptability"],
+                    "acceptability": int(record.labels["acceptability"]),
                     "surd": round_shares(row),
                 }
                 line = {"id": record.id, "text": record.text, "lang": record.lang, "labels": labels}
