@@ -47,7 +47,15 @@ _TINY_CONFIG: dict[str, Any] = {
         "kalman": {"enabled": True, "state_dim": 16, "hidden": 32, "max_sentences": 4},
         "calibration": {"enabled": True},
     },
-    "encoder": {"kind": "own", "name": None, "revision": None, "frozen": True, "max_length": 128},
+    "encoder": {
+        "kind": "own",
+        "name": None,
+        "revision": None,
+        "frozen": True,
+        "max_length": 128,
+        "members": [],
+        "fusion": "mean",
+    },
 }
 
 
