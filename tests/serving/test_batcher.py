@@ -68,6 +68,24 @@ async def test_a_lone_item_waits_at_most_max_wait() -> None:
     assert 0.025 <= elapsed < 2.0
 
 
+async def test_no_wait_after_a_lone_batch_and_waiting_resumes_after_a_pair() -> None:
+    fake = FakeOrchestrator()
+    batcher = make(fake, max_batch_size=100, max_wait_ms=300.0)
+    await batcher.start()
+    start = time.perf_counter()
+    await batcher.submit("first")  # nothing known yet: waits for batch-mates, none come
+    assert time.perf_counter() - start >= 0.25
+    start = time.perf_counter()
+    await batcher.submit("second")  # the last batch was lone: runs at once
+    assert time.perf_counter() - start < 0.15
+    await asyncio.gather(batcher.submit("a"), batcher.submit("b"))  # queued together
+    start = time.perf_counter()
+    await batcher.submit("third")  # the last batch held two: waits again
+    assert time.perf_counter() - start >= 0.25
+    await batcher.stop()
+    assert fake.batches == [["first"], ["second"], ["a", "b"], ["third"]]
+
+
 async def test_a_failing_item_fails_alone() -> None:
     fake = FakeOrchestrator(fail_on={"bad"})
     records: list[BatchRecord] = []

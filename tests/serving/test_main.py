@@ -22,6 +22,7 @@ from omegaconf.errors import MissingMandatoryValue
 
 from redheart_lit.paths import config_dir
 from redheart_lit.serving import ServeSettings
+from redheart_lit.serving import main as serve_main
 from redheart_lit.serving.listen import announce, bind_socket
 from redheart_lit.serving.main import bundle_dir, settings_from_config
 
@@ -55,13 +56,57 @@ def test_ckpt_is_required() -> None:
     ("override", "message"),
     [("serve.port=70000", "serve.port=70000"), ("serve.transport=grpc", "serve.transport='grpc'"),
      ("serve.max_batch_size=0", "serve.max_batch_size=0"), ("serve.batching=maybe", "serve.batching='maybe'"),
-     ("serve.request_timeout_s=0", "serve.request_timeout_s=0")],
+     ("serve.request_timeout_s=0", "serve.request_timeout_s=0"),
+     ("serve.threads=0", "serve.threads=0"), ("serve.precision=fp16", "serve.precision='fp16'")],
 )  # fmt: skip
 def test_bad_values_name_their_key(override: str, message: str) -> None:
     cfg = compose(["ckpt=x", override])
     with pytest.raises((ValueError, TypeError)) as caught:
         settings_from_config(cfg.serve)
     assert message in str(caught.value)
+
+
+def test_threads_are_set_before_the_model_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[str, object]] = []
+    monkeypatch.setattr(serve_main, "set_threads", lambda n: calls.append(("threads", n)))
+    monkeypatch.setattr(
+        serve_main, "load_orchestrator", lambda path, s: calls.append(("load", s.precision))
+    )
+
+    async def no_serve(*_: object) -> None:
+        calls.append(("serve", None))
+
+    monkeypatch.setattr(serve_main, "serve_http", no_serve)
+    monkeypatch.delenv("REDHEART_API_TOKEN", raising=False)
+    serve_main.run(compose([f"ckpt={tmp_path}", "serve.threads=3"]))
+    assert calls == [("threads", 3), ("load", "fp32"), ("serve", None)]
+
+
+def test_set_threads_sets_torch_intra_op_threads() -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        serve_main.set_threads(1)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_precision_reaches_the_orchestrator_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import redheart_lit.inference as inference
+
+    monkeypatch.setattr(inference, "ProductionOrchestrator", lambda config: config)
+    settings = ServeSettings(precision="bf16", device="cuda:0", max_batch_size=7, cache_size=0)
+    config = serve_main.load_orchestrator(tmp_path, settings)
+    assert isinstance(config, inference.ProductionConfig)
+    assert (config.precision, config.device, config.max_batch_size, config.cache_size) == (
+        "bf16", "cuda:0", 7, 0,
+    )  # fmt: skip
 
 
 def test_logs_go_to_stderr() -> None:

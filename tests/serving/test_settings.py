@@ -28,6 +28,10 @@ def test_defaults_are_valid() -> None:
         ({"request_timeout_s": 0}, "serve.request_timeout_s=0 must be > 0"),
         ({"batching": "no"}, "serve.batching='no'"),
         ({"token_file": 3}, "serve.token_file=3"),
+        ({"threads": 0}, "serve.threads=0 must be >= 1"),
+        ({"threads": 2.0}, "serve.threads=2.0 is a float"),
+        ({"precision": "fp16"}, "serve.precision='fp16'"),
+        ({"precision": "bf16"}, "serve.precision=bf16 needs a CUDA serve.device"),
     ],
 )
 def test_bad_values(values: dict[str, Any], message: str) -> None:
@@ -39,3 +43,9 @@ def test_bad_values(values: dict[str, Any], message: str) -> None:
 def test_integer_milliseconds_are_accepted() -> None:
     # YAML `max_wait_ms: 5` arrives as an int.
     assert ServeSettings(max_wait_ms=5).max_wait_ms == 5
+
+
+def test_threads_and_precision() -> None:
+    assert (ServeSettings().threads, ServeSettings().precision) == (1, "fp32")
+    settings = ServeSettings(threads=4, precision="bf16", device="cuda")
+    assert (settings.threads, settings.precision) == (4, "bf16")

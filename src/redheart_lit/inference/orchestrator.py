@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from itertools import compress
 from typing import Any
 
 import numpy as np
@@ -118,13 +119,25 @@ class ProductionOrchestrator:
             else:
                 todo.append(form)
         step = self.config.max_batch_size
+        # Results nobody else holds (computed here, not cached) are handed out as they are,
+        # once; the rest are copied: a caller that edits its result must not edit the
+        # cached one, nor a duplicate text's.
+        unshared: set[str] = set()
         for start in range(0, len(todo), step):
             chunk = todo[start : start + step]
             for form, result in zip(chunk, self._run(chunk), strict=True):
                 self.cache.put((self.version, form), result)
                 results[form] = result
-        # Copies: a caller that edits its result must not edit the cached one.
-        return [_copy(results[form]) for form in forms]
+                if self.cache.capacity == 0:
+                    unshared.add(form)
+        answers = []
+        for form in forms:
+            if form in unshared:
+                unshared.discard(form)
+                answers.append(results[form])
+            else:
+                answers.append(_copy(results[form]))
+        return answers
 
     async def process(
         self,
@@ -177,32 +190,39 @@ class ProductionOrchestrator:
         summary = integrated(
             probs.get("emotion"), probs.get("acceptability"), probs.get("regret"), surd, agreement
         )
+        # Rounded per array, then put into dicts: done value by value, building the results
+        # took an eighth of a 32-text call of the tiny model (docs/benchmarks.md, "Serving").
         emotion = probs.get("emotion")
         sections: dict[str, list[Any]] = {
             "emotion": self._emotion(emotion) if emotion is not None else [None] * n,
             "bentham": self._bentham(out, probs) if "bentham" in self.tasks else [None] * n,
             "regret": (
-                [{"probability": _r(p)} for p in probs["regret"]]
+                [{"probability": p} for p in _rounded(probs["regret"])]
                 if "regret" in self.tasks else [None] * n
             ),
             "surd": (
-                [dict(zip(SURD_SHARES, map(_r, row), strict=True)) for row in surd]
+                [dict(zip(SURD_SHARES, row, strict=True)) for row in _rounded(surd)]
                 if surd is not None else [None] * n
             ),
         }  # fmt: skip
+        agreements = _rounded(agreement)
+        weights = _rounded(fusion[0]) if fusion is not None else None
+        fields = {key: None if v is None else _rounded(v) for key, v in summary.items()}
         results = []
         for i in range(n):
-            encoders: dict[str, Any] = {"names": self._encoder_names, "agreement": _r(agreement[i])}
-            if fusion is not None:
-                encoders["fusion_weights"] = [_r(w) for w in fusion[0][i]]
+            # A list of its own per result: a caller editing one must not edit the others.
+            encoders: dict[str, Any] = {
+                "names": list(self._encoder_names), "agreement": agreements[i]
+            }  # fmt: skip
+            if weights is not None:
+                encoders["fusion_weights"] = weights[i]
             results.append(
                 {
                     "model_version": self.version,
                     "analysis": {key: rows[i] for key, rows in sections.items()}
                     | {"encoders": encoders},
                     "integrated": {
-                        key: None if values is None else _r(values[i])
-                        for key, values in summary.items()
+                        key: None if values is None else values[i] for key, values in fields.items()
                     },
                 }
             )
@@ -220,32 +240,52 @@ class ProductionOrchestrator:
 
     def _emotion(self, probs: np.ndarray) -> list[dict[str, Any]]:
         decided = probs >= self._thresholds
-        ekman = ekman_scores(probs)
-        ekman_on = ekman_decisions(decided)
-        korean = korean_composites(probs)
+        rows = _rounded(probs)
+        ekman = _rounded(ekman_scores(probs))
+        korean = _rounded(korean_composites(probs))
+        on, ekman_on = decided.tolist(), ekman_decisions(decided).tolist()
         return [
             {
-                "probabilities": dict(zip(EMOTION_LABELS, map(_r, probs[i]), strict=True)),
-                "labels": [EMOTION_LABELS[j] for j in np.flatnonzero(decided[i])],
-                "ekman": dict(zip(EKMAN_LABELS, map(_r, ekman[i]), strict=True)),
-                "ekman_labels": [EKMAN_LABELS[j] for j in np.flatnonzero(ekman_on[i])],
-                "korean": dict(zip(COMPOSITE_NAMES, map(_r, korean[i]), strict=True)),
+                "probabilities": dict(zip(EMOTION_LABELS, rows[i], strict=True)),
+                "labels": list(compress(EMOTION_LABELS, on[i])),
+                "ekman": dict(zip(EKMAN_LABELS, ekman[i], strict=True)),
+                "ekman_labels": list(compress(EKMAN_LABELS, ekman_on[i])),
+                "korean": dict(zip(COMPOSITE_NAMES, korean[i], strict=True)),
             }
-            for i in range(len(probs))
+            for i in range(len(rows))
         ]
 
     @staticmethod
     def _bentham(out: Any, probs: dict[str, np.ndarray]) -> list[dict[str, Any]]:
-        factors = out.bentham_factors.float().cpu().numpy()
-        utility = out.utility.float().cpu().numpy()
+        factors = _rounded(out.bentham_factors.float().cpu().numpy())
+        utility = _rounded(out.utility.float().cpu().numpy())
+        acceptability = _rounded(probs["acceptability"])
         return [
             {
-                "factors": dict(zip(BENTHAM_FACTORS, map(_r, factors[i]), strict=True)),
-                "utility": _r(utility[i]),
-                "acceptability": _r(probs["acceptability"][i]),
+                "factors": dict(zip(BENTHAM_FACTORS, factors[i], strict=True)),
+                "utility": utility[i],
+                "acceptability": acceptability[i],
             }
             for i in range(len(factors))
         ]
+
+
+def _rounded(values: np.ndarray) -> list[Any]:
+    """``values`` as nested lists of Python floats, each exactly ``round(float(v), _DIGITS)``.
+
+    Vectorised when every value is a float32 value (all model outputs are): such a value
+    times 10**6 is exact in float64 (a 24-bit mantissa times 15625 * 2**6 fits in 53
+    bits), so ``np.rint`` rounds the exact decimal half to even, as ``round`` does, and the
+    division by 10**6 is correctly rounded, as ``round``'s decimal-to-float step is. Any
+    other value (a float64 sum of them, say) is rounded one by one.
+    """
+    # Quiet: a float64 past float32's range (over) takes the slow path; NaN stays NaN.
+    with np.errstate(over="ignore", invalid="ignore"):
+        as_float32 = values.astype(np.float32)
+        if values.dtype == np.float32 or np.array_equal(as_float32, values, equal_nan=True):
+            scale = 10.0**_DIGITS
+            return (np.rint(as_float32.astype(np.float64) * scale) / scale).tolist()
+    return np.vectorize(_r, otypes=[object])(values).tolist()
 
 
 def _r(value: float) -> float:

@@ -4,9 +4,15 @@ A request handler calls ``await batcher.submit(text)``; the batcher collects ite
 it has ``max_batch_size`` of them or ``max_wait_ms`` have passed since the oldest one
 arrived, then runs ``fn(items)`` in a worker thread and hands each waiter its own result.
 The model runs one batch at a time, in one thread, so it is never called concurrently,
-and the event loop stays free to accept requests while it runs.
+and the event loop stays free to accept requests while it runs. Items that arrive while
+a batch runs wait for it to end and go together in the next one.
 
 Why the details are as they are:
+
+- **No wait after a lone batch.** Waiting for batch-mates pays only when some come. When
+  the last batch held a single item (one client, or a quiet spell), the next item runs at
+  once instead of idling ``max_wait_ms``: on the tiny model that wait cost a lone client
+  more than the model call itself. As soon as a batch holds two or more, waiting resumes.
 
 - **Per-item errors.** When ``fn`` raises on a batch of several items, each item is run
   again alone, so only the item that fails gets the exception and its batch-mates still
@@ -113,6 +119,8 @@ class MicroBatcher(Generic[T, R]):
         self._closing = False
         self._batches = 0
         self._items = 0
+        # Whether the last batch held one item; then the next one does not wait (see above).
+        self._last_was_lone = False
 
     @property
     def running(self) -> bool:
@@ -192,6 +200,7 @@ class MicroBatcher(Generic[T, R]):
                 await self._wait_for_batch()
                 batch = self._take()
                 if batch:
+                    self._last_was_lone = len(batch) == 1
                     await self._execute(batch)
         except Exception as err:  # a bug here must not leave waiters hanging forever
             log.exception("the micro-batcher loop died; failing %d queued items", len(self._queue))
@@ -203,6 +212,8 @@ class MicroBatcher(Generic[T, R]):
 
     async def _wait_for_batch(self) -> None:
         """Return once the queue holds a full batch or the oldest item's wait is over."""
+        if self._last_was_lone:
+            return
         loop = asyncio.get_running_loop()
         deadline = self._queue[0].enqueued + self._max_wait_s
         while len(self._queue) < self._max_batch_size and not self._closing:

@@ -46,6 +46,19 @@ def bundle_dir(ckpt: str) -> Path:
     return path
 
 
+def set_threads(threads: int) -> None:
+    """Give torch ``threads`` intra-op threads (``serve.threads``), before the model loads.
+
+    Torch's default is one per core. A server is not alone on its cores: the event loop
+    parses HTTP and JSON next to the model, and on a shared machine other jobs run too.
+    Idle OpenMP workers spin, then wait at every parallel region for a thread that has no
+    core, which turned a 3 ms tiny-model call into 600 ms on a busy 2-core machine.
+    """
+    import torch
+
+    torch.set_num_threads(threads)
+
+
 def load_orchestrator(model_dir: Path, settings: ServeSettings) -> Analyzer:
     """Load the bundle; the orchestrator's own error names the file or encoder that failed."""
     # Imported here: torch and the model code load only when a model is actually served,
@@ -55,6 +68,7 @@ def load_orchestrator(model_dir: Path, settings: ServeSettings) -> Analyzer:
     config = ProductionConfig(
         model_dir=str(model_dir),
         device=settings.device,
+        precision=settings.precision,
         cache_size=settings.cache_size,
         max_chars=settings.max_chars,
         max_batch_size=settings.max_batch_size,
@@ -111,10 +125,12 @@ def run(cfg: DictConfig) -> None:
         # Nothing but MCP may reach stdout; a stray print while the model loads would
         # corrupt the stream (the SDK guards fd 1 only once it serves).
         with contextlib.redirect_stdout(sys.stderr):
+            set_threads(settings.threads)
             orchestrator = load_orchestrator(model_dir, settings)
         asyncio.run(serve_stdio(orchestrator, settings))
         return
     check_bind(settings.host, token)
+    set_threads(settings.threads)
     orchestrator = load_orchestrator(model_dir, settings)
     asyncio.run(serve_http(orchestrator, settings, token))
 

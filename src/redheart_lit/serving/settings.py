@@ -12,6 +12,8 @@ from typing import Literal
 
 Transport = Literal["http", "stdio"]
 TRANSPORTS: tuple[Transport, ...] = ("http", "stdio")
+Precision = Literal["fp32", "bf16"]
+PRECISIONS: tuple[Precision, ...] = ("fp32", "bf16")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class ServeSettings:
     max_chars: int = 2000
     cache_size: int = 4096
     device: str = "cpu"
+    precision: Precision = "fp32"
+    threads: int = 1
     batching: bool = True
 
     def __post_init__(self) -> None:
@@ -61,6 +65,14 @@ class ServeSettings:
             if value < 0:
                 raise ValueError(f"serve.{key}={value} must be >= 0")
         _check_type("device", self.device, str)
+        if self.precision not in PRECISIONS:
+            raise ValueError(
+                f"serve.precision={self.precision!r}; choose one of {list(PRECISIONS)}"
+            )
+        if self.precision == "bf16" and self.device == "cpu":
+            # The orchestrator autocasts to bf16 on CUDA only; say so before loading.
+            raise ValueError("serve.precision=bf16 needs a CUDA serve.device (e.g. cuda); got cpu")
+        _check_positive_int("threads", self.threads)
         _check_type("batching", self.batching, bool)
 
 
