@@ -28,18 +28,27 @@ format:  ## Fix what ruff can fix.
 	$(PYTHON) -m ruff check --fix .
 	$(PYTHON) -m ruff format .
 
-# TODO(export): the bundles bench-serve measures. A missing one is made by the rule below,
-# which still has to be wired to training + `$(PYTHON) -m redheart_lit.export ckpt=PATH out=DIR`.
+# The bundles bench-serve measures: the tiny model (experiment=tiny) and the small one
+# (the default experiment, sample_small), each trained on the sample data and exported.
+# A missing one is trained into logs/bench/train/<name> and exported to logs/export/<name>;
+# delete the export folder to re-export, both folders to retrain. BENCH_SERVE_BUNDLES may
+# name other exported folders.
 BENCH_SERVE_BUNDLES ?= logs/export/tiny logs/export/small
+BENCH_TRAIN_DIR := logs/bench/train
+BENCH_EXPERIMENT_tiny := experiment=tiny
+BENCH_EXPERIMENT_small := experiment=sample_small
 
-bench-serve: $(BENCH_SERVE_BUNDLES)  ## Load-test serve.py (micro-batched vs naive); writes docs/bench/serve.json.
-	$(PYTHON) benchmarks/serve_load.py $(BENCH_SERVE_BUNDLES) --out docs/bench/serve.json
+bench-serve: $(addsuffix /config.json,$(BENCH_SERVE_BUNDLES))  ## Load-test serve.py (micro-batched vs naive); writes docs/bench/serve.json and docs/benchmarks.md.
+	$(PYTHON) benchmarks/serve_load.py $(BENCH_SERVE_BUNDLES) --out docs/bench/serve.json \
+		--doc docs/benchmarks.md
 
-$(BENCH_SERVE_BUNDLES):
-	@# TODO(export): train (tiny: experiment=tiny; small: the default experiment) and export:
-	@#   $(PYTHON) train.py ... && $(PYTHON) -m redheart_lit.export ckpt=<run>/checkpoints/last.ckpt out=$@
-	@echo "bench-serve: no exported bundle at $@ (TODO(export) in the Makefile: wire train + export)" >&2
-	@exit 1
+# config.json is the last file export writes: its presence means the bundle is complete,
+# and a complete bundle is never rebuilt. The checkpoint is trained only when missing.
+logs/export/%/config.json:
+	test -f $(BENCH_TRAIN_DIR)/$*/checkpoints/last.ckpt || \
+		$(PYTHON) train.py $(BENCH_EXPERIMENT_$*) logger=none hydra.run.dir=$(BENCH_TRAIN_DIR)/$*
+	rm -rf logs/export/$*
+	$(PYTHON) -m redheart_lit.export ckpt=$(BENCH_TRAIN_DIR)/$*/checkpoints/last.ckpt out=logs/export/$*
 
 clean:  ## Remove run outputs and caches.
 	rm -rf logs outputs multirun .pytest_cache .ruff_cache .hypothesis
