@@ -143,3 +143,15 @@ def test_vectorised_rounding_is_exactly_round() -> None:
         # Bit for bit: -0.0 and NaN must match too.
         assert [struct.pack("<d", g) for g in got] == [struct.pack("<d", w) for w in want]
     assert _rounded(np.ones((2, 2), dtype=np.float32)) == [[1.0, 1.0], [1.0, 1.0]]
+
+
+def test_length_buckets_bound_padding_and_size() -> None:
+    from redheart_lit.inference.orchestrator import length_buckets
+
+    texts = ["a" * n for n in (5, 300, 40, 70, 64, 10, 150, 33, 600)]
+    buckets = length_buckets(texts, max_size=2)
+    assert sorted(t for b in buckets for t in b) == sorted(texts)
+    for bucket in buckets:
+        assert len(bucket) <= 2
+        assert len(bucket[-1]) <= 2 * max(len(bucket[0]), 32)
+    assert [len(b) for b in length_buckets(["x"] * 5, max_size=2)] == [2, 2, 1]
