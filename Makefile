@@ -3,7 +3,7 @@ PYTHON ?= python
 export WANDB_MODE ?= offline
 export PYTHONHASHSEED ?= 0
 
-.PHONY: help install train test test-fast lint format bench bench-serve clean
+.PHONY: help install train test test-fast lint format bench bench-serve bench-batching clean
 
 help:  ## Show this help.
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ logs/export/%/config.json:
 		$(PYTHON) train.py $(BENCH_EXPERIMENT_$*) logger=none hydra.run.dir=$(BENCH_TRAIN_DIR)/$*
 	rm -rf logs/export/$*
 	$(PYTHON) -m redheart_lit.export ckpt=$(BENCH_TRAIN_DIR)/$*/checkpoints/last.ckpt out=logs/export/$*
+
+bench-batching: $(addsuffix /config.json,$(BENCH_SERVE_BUNDLES))  ## Per-text model cost: single vs one padded call vs length buckets.
+	$(PYTHON) benchmarks/model_batching.py $(BENCH_SERVE_BUNDLES)
 
 clean:  ## Remove run outputs and caches.
 	rm -rf logs outputs multirun .pytest_cache .ruff_cache .hypothesis
