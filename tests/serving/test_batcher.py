@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import pytest
 from tests.serving.fakes import FakeOrchestrator
@@ -18,7 +19,7 @@ from redheart_lit.serving.batcher import (
 pytestmark = pytest.mark.anyio
 
 
-def make(fake: FakeOrchestrator, **kwargs: float) -> MicroBatcher[str, dict]:
+def make(fake: FakeOrchestrator, **kwargs: Any) -> MicroBatcher[str, dict]:
     options = {"max_batch_size": 8, "max_wait_ms": 20.0, "max_queue": 100, **kwargs}
     return MicroBatcher(fake.analyze_batch, **options)  # type: ignore[arg-type]
 
@@ -26,13 +27,7 @@ def make(fake: FakeOrchestrator, **kwargs: float) -> MicroBatcher[str, dict]:
 async def test_concurrent_submits_share_one_call() -> None:
     fake = FakeOrchestrator()
     records: list[BatchRecord] = []
-    batcher = MicroBatcher(
-        fake.analyze_batch,
-        max_batch_size=8,
-        max_wait_ms=1000.0,
-        max_queue=100,
-        on_batch=records.append,
-    )
+    batcher = make(fake, max_wait_ms=1000.0, on_batch=records.append)
     await batcher.start()
     texts = [f"text {i}" for i in range(8)]
     results = await asyncio.gather(*(batcher.submit(t) for t in texts))
@@ -89,13 +84,7 @@ async def test_no_wait_after_a_lone_batch_and_waiting_resumes_after_a_pair() -> 
 async def test_a_failing_item_fails_alone() -> None:
     fake = FakeOrchestrator(fail_on={"bad"})
     records: list[BatchRecord] = []
-    batcher = MicroBatcher(
-        fake.analyze_batch,
-        max_batch_size=8,
-        max_wait_ms=1000.0,
-        max_queue=100,
-        on_batch=records.append,
-    )
+    batcher = make(fake, max_wait_ms=1000.0, on_batch=records.append)
     await batcher.start()
     futures = batcher.enqueue(["a", "bad", "c"])
     await batcher.stop()  # drains: runs the queued batch
