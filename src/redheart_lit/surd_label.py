@@ -46,7 +46,7 @@ from redheart_lit.data.schema import Record
 from redheart_lit.dotlist import parse
 from redheart_lit.inference.integrate import overall_sentiment
 from redheart_lit.surd import SHARE_NAMES, shares, surd
-from redheart_lit.surd_targets import round_shares, shares_of_states
+from redheart_lit.surd_targets import quantile_edges, round_shares, shares_of_states
 
 USAGE = (
     "usage: python -m redheart_lit.surd_label emotion_ckpt=PATH ethics_ckpt=PATH out=DIR "
@@ -116,7 +116,7 @@ def agents_of(emotion: dict[str, np.ndarray], ethics: dict[str, np.ndarray]) -> 
 
 def bin_edges(values: np.ndarray, bins: int) -> np.ndarray:
     """``[K, bins - 1]`` inner equal-frequency edges of each agent column ``[N, K]``."""
-    return np.quantile(values, np.linspace(0, 1, bins + 1)[1:-1], axis=0).T
+    return np.stack([quantile_edges(values[:, k], bins) for k in range(values.shape[1])])
 
 
 def apply_edges(values: np.ndarray, edges: np.ndarray) -> np.ndarray:

@@ -51,6 +51,7 @@ __all__ = [
     "main",
     "per_sample_shares",
     "quantile_bins",
+    "quantile_edges",
     "record_agents",
     "round_shares",
     "shares_of_states",
@@ -92,13 +93,19 @@ def quantile_bins(x: np.ndarray, bins: int) -> np.ndarray:
         int64 ``[N]`` in ``0..bins-1``; ties share a bin (values equal to an interior
         quantile edge go to the upper bin).
     """
+    xf = np.asarray(x, dtype=np.float64)
+    return np.searchsorted(quantile_edges(xf, bins), xf, side="right").astype(np.int64)
+
+
+def quantile_edges(x: np.ndarray, bins: int) -> np.ndarray:
+    """The ``bins - 1`` inner equal-frequency edges of ``[N]`` finite values; a value equal to
+    an edge belongs to the upper bin (``searchsorted(..., side="right")``)."""
     if bins < 1:
         raise ValueError(f"bins must be >= 1, got {bins}")
     xf = np.asarray(x, dtype=np.float64)
     if not np.all(np.isfinite(xf)):
         raise ValueError("agent values must be finite")
-    inner = np.quantile(xf, np.linspace(0.0, 1.0, bins + 1)[1:-1])
-    return np.searchsorted(inner, xf, side="right").astype(np.int64)
+    return np.quantile(xf, np.linspace(0.0, 1.0, bins + 1)[1:-1])
 
 
 def per_sample_shares(target: np.ndarray, agents: np.ndarray, bins: int = 3) -> np.ndarray:
