@@ -14,11 +14,8 @@ import torch
 
 from redheart_lit.cli import train
 
-pytestmark = [
-    pytest.mark.gpu,
-    pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU"),
-]
 BUDGET_GIB = 7.5
+needs_gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
 
 def _long_records(path: Path, n: int) -> None:
@@ -37,16 +34,32 @@ def _long_records(path: Path, n: int) -> None:
             handle.write(json.dumps(record) + "\n")
 
 
-def test_full_330m_trains_inside_the_8gb_budget(tiny_cfg, tmp_path: Path) -> None:
+def _config(tiny_cfg, tmp_path: Path):  # type: ignore[no-untyped-def]
     data = tmp_path / "data"
     data.mkdir()
     for split in ("train", "val"):
         _long_records(data / f"{split}.jsonl", 64)
-    cfg = tiny_cfg(
-        "experiment=full_330m", "trainer=8gb", "trainer.max_steps=4", "trainer.limit_val_batches=0",
-        "test=false", f"data.root={data}", "data.splits={train: train.jsonl, val: val.jsonl}",
-        "callbacks.model_checkpoint=null", "callbacks.early_stopping=null", "logger=none",
+    return tiny_cfg(
+        "experiment=full_330m", "trainer=8gb", "++trainer.max_steps=4",
+        "++trainer.limit_val_batches=0", "test=false", f"data.root={data}",
+        "data.splits={train: train.jsonl, val: val.jsonl}", "callbacks.model_checkpoint=null",
+        "callbacks.early_stopping=null", "logger=none",
     )  # fmt: skip
+
+
+def test_the_gpu_run_composes(tiny_cfg, tmp_path: Path) -> None:
+    # Composed on every machine, so the GPU-only test below cannot rot where no GPU runs it.
+    cfg = _config(tiny_cfg, tmp_path)
+    assert cfg.trainer.max_steps == 4
+    assert cfg.trainer.precision == "bf16-mixed"
+    assert cfg.model.config.gradient_checkpointing
+    assert cfg.optimizer.eight_bit
+
+
+@pytest.mark.gpu
+@needs_gpu
+def test_full_330m_trains_inside_the_8gb_budget(tiny_cfg, tmp_path: Path) -> None:
+    cfg = _config(tiny_cfg, tmp_path)
     torch.cuda.reset_peak_memory_stats()
     train(cfg)
     peak = torch.cuda.max_memory_allocated() / 1024**3
