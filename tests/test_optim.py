@@ -11,7 +11,7 @@ from torch import nn
 
 from redheart_lit.model.config import HeadConfig
 from redheart_lit.model.heads import ExpertHead
-from redheart_lit.optim import adamw, cosine_schedule, parameter_groups
+from redheart_lit.optim import adamw, cosine_schedule, optimizer_state_bytes, parameter_groups
 
 
 def _ids(params: list[nn.Parameter]) -> set[int]:
@@ -44,25 +44,13 @@ def test_adamw_32_bit() -> None:
     assert optimizer.param_groups[0]["betas"] == (0.8, 0.9)
 
 
-def _state_bytes(optimizer: torch.optim.Optimizer) -> int:
-    """Real bytes of the optimizer state.
-
-    torchao's 8-bit state is a tensor subclass whose nominal dtype is fp32; its storage is
-    the ``codes`` (uint8), the block ``scale`` and the ``qmap`` lookup table.
-    """
-    total = 0
-    for state in optimizer.state.values():
-        for value in state.values():
-            if not isinstance(value, torch.Tensor):
-                continue
-            parts = [getattr(value, a) for a in ("codes", "scale", "qmap") if hasattr(value, a)]
-            total += sum(t.nbytes for t in parts) if parts else value.nbytes
-    return total
+def _one_step_on(optimizer: torch.optim.Optimizer, model: nn.Module, x: torch.Tensor) -> None:
+    model(x).sum().backward()
+    optimizer.step()
 
 
 def _one_step(optimizer: torch.optim.Optimizer, model: nn.Module) -> None:
-    model(torch.randn(4, 256)).sum().backward()
-    optimizer.step()
+    _one_step_on(optimizer, model, torch.randn(4, 256))
 
 
 def test_adamw_8_bit_on_cpu_is_torchao_and_small(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,7 +68,22 @@ def test_adamw_8_bit_on_cpu_is_torchao_and_small(monkeypatch: pytest.MonkeyPatch
     _one_step(eight, model_8bit)
     _one_step(full, model_32bit)
     assert not torch.equal(model_8bit.weight, before)  # it did update the weights
-    assert _state_bytes(eight) <= 0.30 * _state_bytes(full)
+    assert optimizer_state_bytes(eight) <= 0.30 * optimizer_state_bytes(full)
+
+
+def test_state_bytes_of_adamw_by_hand() -> None:
+    # Per parameter tensor: two fp32 moments (8 B per value) and a 4-byte fp32 step.
+    model = nn.Sequential(nn.Linear(5, 3), nn.Linear(3, 2, bias=False))
+    optimizer = adamw(parameter_groups([model], 0.01))
+    _one_step_on(optimizer, model, torch.randn(4, 5))
+    assert optimizer_state_bytes(optimizer) == 8 * (15 + 3 + 6) + 4 * 3
+
+
+def test_state_bytes_count_a_shared_storage_once() -> None:
+    shared = torch.zeros(10)
+    optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0)
+    optimizer.state["a"] = {"m": shared, "view": shared[2:5]}
+    assert optimizer_state_bytes(optimizer) == 40
 
 
 def _lrs(total: int, warmup: int, min_ratio: float, steps: int) -> list[float]:

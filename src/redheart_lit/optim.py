@@ -68,6 +68,35 @@ def adamw(
     return AdamW8bit(groups, lr=lr, betas=betas, eps=eps)
 
 
+def optimizer_state_bytes(optimizer: torch.optim.Optimizer) -> int:
+    """Bytes the optimizer state really occupies, each storage counted once.
+
+    8-bit states are tensor subclasses whose nominal dtype is fp32 (torchao's
+    ``OptimState8bit``): their storage is the inner tensors that ``__tensor_flatten__``
+    names (uint8 codes, the block scales, the quantisation map), so those are counted.
+    bitsandbytes keeps plain uint8 tensors, counted as they are.
+    """
+    seen: set[tuple[str, int]] = set()
+
+    def storage_bytes(tensor: torch.Tensor) -> int:
+        if hasattr(tensor, "__tensor_flatten__"):
+            names, _ = tensor.__tensor_flatten__()
+            return sum(storage_bytes(getattr(tensor, name)) for name in names)
+        storage = tensor.untyped_storage()
+        key = (str(tensor.device), storage.data_ptr())
+        if key in seen:
+            return 0
+        seen.add(key)
+        return storage.nbytes()
+
+    return sum(
+        storage_bytes(value)
+        for state in optimizer.state.values()
+        for value in state.values()
+        if isinstance(value, torch.Tensor)
+    )
+
+
 def cosine_schedule(
     optimizer: torch.optim.Optimizer,
     total_steps: int,
