@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from tests.helpers import collate, emotion_multi_hot, random_output, record
+from tests.helpers import collate, emotion_multi_hot, full_batch, random_output, record
 
 from redheart_lit.data.batch import Batch
 from redheart_lit.metrics import TaskMetrics, predictions
@@ -152,3 +152,21 @@ def test_utility_predictions_follow_cf_index() -> None:
     # One pair (row 1): P(text preferred) = sigmoid(0 - 0) = 0.5, target 0.
     assert pred.tolist() == [0.5]
     assert target.tolist() == [0.0]
+
+
+def test_kept_batches_give_the_same_values_as_batch_by_batch_updates() -> None:
+    batch = full_batch()
+    outputs = [random_output(batch, seed=s) for s in range(5)]
+    losses = {t: torch.tensor(float(i + 1)) for i, t in enumerate(TASK_NAMES)}
+    results = []
+    for flush_every in (1, 3, 32):
+        metrics = TaskMetrics("train", TASK_NAMES, flush_every=flush_every)
+        for i, out in enumerate(outputs):
+            total = torch.tensor(float(i))
+            metrics.update(out, batch, _probabilities(out), losses, total)
+        results.append(metrics.compute(_same))
+    assert results[0]["train/loss"] == pytest.approx(2.0)  # the mean of 0..4
+    for other in results[1:]:
+        assert other.keys() == results[0].keys()
+        for key, value in results[0].items():
+            assert other[key] == pytest.approx(float(value), abs=1e-6), key
