@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import torch
-from tests.helpers import all_labels, collate, emotion_multi_hot, record
+from tests.helpers import all_labels, collate, emotion_multi_hot, full_batch, record
 
 from redheart_lit.data.batch import Batch
 from redheart_lit.tasks import LABELS
@@ -95,3 +95,16 @@ def test_no_counterfactual_gives_empty_tensors() -> None:
     assert batch.cf_attention_mask.shape == (0, 1)
     assert batch.cf_attention_mask.dtype == torch.bool
     assert batch.cf_sentence_ids.shape == (0, 1)
+
+
+def test_batch_to_its_own_device_is_itself_and_to_meta_moves_every_tensor() -> None:
+    batch = full_batch()
+    assert batch.to("cpu") is batch
+    moved = batch.to("meta")
+    assert moved is not batch
+    assert moved.input_ids.is_meta
+    assert moved.cf_sentence_ids.is_meta
+    assert all(t.is_meta for t in moved.labels.values())
+    assert all(t.is_meta for t in moved.label_mask.values())
+    assert moved.ids == batch.ids
+    assert batch.input_ids.device.type == "cpu"  # the original is untouched
