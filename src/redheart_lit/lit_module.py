@@ -36,6 +36,9 @@ class RedHeartModule(L.LightningModule):
     optimizer: ``partial`` taking parameter groups (``conf/optimizer``).
     scheduler: ``partial`` taking ``(optimizer, total_steps)`` (``conf/scheduler``).
     weight_decay: applied to weight matrices only.
+    compile: compile the backbone with ``torch.compile`` (``model.compile=true``). The
+        module is compiled in place, so checkpoints keep their keys. It pays off only
+        where it was measured to (docs/benchmarks.md), so it is off by default.
     """
 
     def __init__(
@@ -45,11 +48,14 @@ class RedHeartModule(L.LightningModule):
         optimizer: Callable[..., torch.optim.Optimizer] | None = None,
         scheduler: Callable[..., torch.optim.lr_scheduler.LRScheduler] | None = None,
         weight_decay: float = 0.01,
+        compile: bool = False,
     ) -> None:
         super().__init__()
-        self.save_hyperparameters("config", "weight_decay")
+        self.save_hyperparameters("config", "weight_decay", "compile")
         self.config = RedHeartConfig.from_dict(config)
         self.model = RedHeartModel(self.config)
+        if compile:
+            self.model.backbone.compile()
         self.tokenizer = ByteTokenizer.from_dict(self.config.tokenizer.__dict__)
         if loss is not None and set(loss.tasks) != set(self.config.tasks):
             raise ValueError(
