@@ -165,7 +165,13 @@ class ProductionOrchestrator:
     @torch.inference_mode()
     def _run(self, texts: list[str]) -> list[dict[str, Any]]:
         model = self.bundle.model
-        enc = self.bundle.encode(texts)
+        # The frozen encoders run under the same autocast as the model: with bf16 they are
+        # most of a fused bundle's compute.
+        autocast = torch.autocast(
+            self.device.type, dtype=torch.bfloat16, enabled=self.config.precision == "bf16"
+        )
+        with autocast:
+            enc = self.bundle.encode(texts)
         empty = torch.zeros((0, 1), dtype=torch.long)
         batch = Batch(
             input_ids=enc.input_ids.to(self.device),
@@ -176,9 +182,7 @@ class ProductionOrchestrator:
             cf_attention_mask=empty.bool().to(self.device),
             cf_sentence_ids=empty.to(self.device),
         )
-        with torch.autocast(
-            self.device.type, dtype=torch.bfloat16, enabled=self.config.precision == "bf16"
-        ):
+        with autocast:
             out = model(batch)
             probs = {k: v.float().cpu().numpy() for k, v in model.probabilities(out).items()}
             fusion = self._fusion_stats(batch) if self._fusion is not None else None
