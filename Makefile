@@ -3,7 +3,7 @@ PYTHON ?= python
 export WANDB_MODE ?= offline
 export PYTHONHASHSEED ?= 0
 
-.PHONY: help install train test test-fast lint format bench bench-serve bench-batching clean
+.PHONY: help install train test test-fast lint format bench bench-serve bench-batching bench-gpu clean
 
 help:  ## Show this help.
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -27,6 +27,14 @@ lint:  ## Check style with ruff (lint and format).
 format:  ## Fix what ruff can fix.
 	$(PYTHON) -m ruff check --fix .
 	$(PYTHON) -m ruff format .
+
+# CPU benchmarks of training (issue 5), each writing its JSON to docs/bench/; the figures
+# in docs/benchmarks.md come from these files. Run on an otherwise idle machine: the
+# ratios are side by side in one process, but other load makes them noisy.
+bench:  ## Training benchmarks on CPU: ours vs plain loop vs HF Trainer, 8-bit AdamW, compile, scaling, feature cache.
+	$(PYTHON) benchmarks/train_step.py --out docs/bench/train_step.json
+	$(PYTHON) benchmarks/scaling.py --out docs/bench/scaling.json --img-dir docs/img
+	$(PYTHON) benchmarks/feature_cache.py --out docs/bench/feature_cache.json
 
 # The bundles bench-serve measures: the tiny model (experiment=tiny) and the small one
 # (the default experiment, sample_small), each trained on the sample data and exported.
@@ -52,6 +60,14 @@ logs/export/%/config.json:
 
 bench-batching: $(addsuffix /config.json,$(BENCH_SERVE_BUNDLES))  ## Per-text model cost: single vs one padded call vs length buckets.
 	$(PYTHON) benchmarks/model_batching.py $(BENCH_SERVE_BUNDLES)
+
+# With CUDA: full_330m with trainer=8gb (memory, samples/s, MFU, ablations, serving) into
+# docs/bench/gpu.json. Without: the same code on CPU with experiment=tiny (--tiny), into
+# docs/bench/gpu_cpu_tiny.json; it measures no GPU figure. BENCH_GPU_ARGS adds options
+# (e.g. --peak-tflops 989.4 for a card not in the script's table).
+BENCH_GPU_ARGS ?=
+bench-gpu:  ## GPU benchmark of full_330m (trainer=8gb) and serving; on a machine without CUDA a tiny CPU run.
+	$(PYTHON) benchmarks/gpu.py $$($(PYTHON) -c "import torch; print('' if torch.cuda.is_available() else '--tiny')") $(BENCH_GPU_ARGS)
 
 clean:  ## Remove run outputs and caches.
 	rm -rf logs outputs multirun .pytest_cache .ruff_cache .hypothesis
