@@ -49,6 +49,9 @@ def test_default_run_learns_and_reports_per_task_metrics(tiny_cfg, tmp_path: Pat
                 "val/surd/mae", "test/emotion/micro_f1", "test/bentham/utility_pair_acc"):  # fmt: skip
         assert key in metrics, f"{key} missing from {sorted(metrics)}"
     assert (tmp_path / "checkpoints" / "last.ckpt").is_file()
+    # The step loss reaches the logger every log_every_n_steps (10) of the 56 steps.
+    steps = [int(r["step"]) for r in _csv_rows(tmp_path) if r.get("train/loss_step")]
+    assert steps == [9, 19, 29, 39, 49]
 
 
 def test_overfit_a_fixed_batch_loses_90_percent(tiny_cfg, tmp_path: Path) -> None:

@@ -89,9 +89,22 @@ class RedHeartModule(L.LightningModule):
         if total is None:
             # No labels in this batch: a zero that keeps every rank's graph alike under DDP.
             total = sum(t.sum() for t in vars(out).values() if t is not None) * 0.0
-        if stage == "train":
+        if stage == "train" and self._step_values_read():
             self.log("train/loss_step", total, prog_bar=True, batch_size=len(batch))
         return total
+
+    def _step_values_read(self) -> bool:
+        """Whether a value logged at this training step reaches a logger or the progress bar.
+
+        Loggers write step values every ``trainer.log_every_n_steps``; values logged in
+        between are overwritten unread. ``self.log`` costs ~0.5 ms a call on CPU (Lightning
+        moves its result object to the value's device each time), 1.5% of a tiny-model
+        step, so the loss is logged only when it is read; the progress bar shows the last.
+        """
+        trainer = self.trainer
+        if not trainer.loggers and trainer.progress_bar_callback is None:
+            return False
+        return trainer._logger_connector.should_update_logs
 
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         return self._step(batch, "train")
