@@ -1,7 +1,8 @@
 """Training throughput: our Lightning step against the loops a user would write instead.
 
-    python benchmarks/train_step.py [--models tiny small] [--steps 30] [--warmup 5]
-        [--rounds 3] [--out docs/bench/train_step.json]
+    python benchmarks/train_step.py [--models tiny small] [--steps 40] [--warmup 5]
+        [--rounds 7] [--comparison-rounds 2] [--compare eight_bit compile] [--threads N]
+        [--out docs/bench/train_step.json]
 
 For each model size, three ways train the same model on the same data with the same
 optimizer, schedule, gradient clipping and precision, each built from the same composed
@@ -14,9 +15,9 @@ config (``experiment=tiny`` or ``experiment=sample_small``, the sample data, bat
 * ``hf``: Hugging Face ``transformers.Trainer`` wrapping the same model and loss.
 
 Each round runs all three in turn, in a rotating order, in this process; samples/s is
-timed from the end of step ``--warmup`` to the end of the last step, and the ratio is
-that of the medians over rounds. ``--compare`` picks further side-by-side pairs of our
-step: ``eight_bit`` (AdamW against 8-bit AdamW: step time and measured optimizer-state
+timed from the end of the last warm-up step to the end of the last step, and a ratio is
+the median over rounds of the two ways' ratio within a round. ``--compare`` picks
+further side-by-side pairs of our step: ``eight_bit`` (AdamW against 8-bit AdamW: step time and measured optimizer-state
 bytes) and ``compile`` (``model.compile=true`` against eager). Prints one JSON object and
 writes it to ``--out``.
 """
@@ -224,7 +225,13 @@ def _rounds(
 
 
 def _ratio(result: dict[str, dict[str, Any]], a: str, b: str) -> float:
-    return round(result[a]["median_samples_per_s"] / result[b]["median_samples_per_s"], 3)
+    """Median over rounds of ``a``'s samples/s over ``b``'s in the same round.
+
+    Pairs within a round ran minutes apart at most, so a machine that speeds up or slows
+    down over the run (a shared host does) moves both sides of each pair alike.
+    """
+    pairs = zip(result[a]["samples_per_s"], result[b]["samples_per_s"], strict=True)
+    return round(statistics.median(x / y for x, y in pairs), 3)
 
 
 def frameworks(model: str, steps: int, warmup: int, rounds: int, tmp: Path) -> dict[str, Any]:
@@ -305,9 +312,13 @@ COMPARISONS = {
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=["tiny", "small"], choices=MODEL_EXPERIMENTS)
-    parser.add_argument("--steps", type=int, default=30, help="timed steps per run")
+    parser.add_argument("--steps", type=int, default=40, help="timed steps per run")
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps first")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=7, help="rounds of the three loops")
+    parser.add_argument(
+        "--comparison-rounds", type=int, default=2,
+        help="rounds of each --compare pair (compiling makes them slow)",
+    )  # fmt: skip
     parser.add_argument("--compare", nargs="*", default=list(COMPARISONS), choices=COMPARISONS)
     parser.add_argument(
         "--threads", type=int, default=None, help="torch threads (default: torch's)"
@@ -332,7 +343,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             )
             for name in args.compare:
                 report["comparisons"].setdefault(name, []).append(
-                    side_by_side(model, COMPARISONS[name], args.steps, args.warmup, args.rounds, Path(tmp))
+                    side_by_side(model, COMPARISONS[name], args.steps, args.warmup,
+                                 args.comparison_rounds, Path(tmp))
                 )  # fmt: skip
         if "eight_bit" in args.compare:
             report["eight_bit_state_full_size"] = state_bytes_at_full_size(Path(tmp))

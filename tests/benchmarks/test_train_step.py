@@ -45,7 +45,8 @@ def test_the_three_loops_train_identically_and_report_ratios(tmp_path: Path) -> 
     assert ways["lightning"]["first_losses"] == pytest.approx(plain, rel=1e-5)
     assert ways["hf"]["first_losses"] == pytest.approx(plain, rel=1e-5)
     assert all(w["median_samples_per_s"] > 0 for w in ways.values())
-    ratio = ways["lightning"]["median_samples_per_s"] / ways["plain"]["median_samples_per_s"]
+    # One round: the ratio is that round's.
+    ratio = ways["lightning"]["samples_per_s"][0] / ways["plain"]["samples_per_s"][0]
     assert row["lightning_over_plain"] == pytest.approx(ratio, abs=1e-3)
 
 
