@@ -28,6 +28,7 @@ import argparse
 import contextlib
 import json
 import statistics
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -303,10 +304,73 @@ def state_bytes_at_full_size(tmp: Path) -> dict[str, Any]:
     return row
 
 
+# Where a profiled step's Python time goes: the first pattern a function's file holds.
+_PROFILE_GROUPS = (
+    ("lightning_utilities", "lightning"),
+    ("site-packages/lightning/", "lightning"),
+    ("torchmetrics", "torchmetrics"),
+    ("redheart_lit/metrics", "redheart_lit metrics"),
+    ("redheart_lit", "redheart_lit model, loss, data"),
+    ("transformers", "transformers"),
+    ("accelerate", "transformers"),
+    ("torch/optim", "torch.optim"),
+    ("torch/", "torch (Python)"),
+)
+
+
+def profile(model: str, steps: int, warmup: int, tmp: Path) -> dict[str, Any]:
+    """Each way once under cProfile: milliseconds per step of own time, by package.
+
+    cProfile slows Python code, not the kernels, so it overstates the frameworks' share;
+    it tells where the difference between the ways lies, not its size.
+    """
+    import cProfile
+    import pstats
+
+    cfg = _config(model, warmup + steps, tmp, [])
+    result: dict[str, Any] = {"model": model, "steps": warmup + steps, "ms_per_step": {}}
+    for way in WAYS:
+        run_way(way, cfg, tmp)  # imports and caches warm, as in the timed runs
+        profiler = cProfile.Profile()
+        profiler.enable()
+        run_way(way, cfg, tmp)
+        profiler.disable()
+        groups: dict[str, float] = {}
+        for (file, _, _), (_, _, own, _, _) in pstats.Stats(profiler).stats.items():  # type: ignore[attr-defined]
+            default = "C++ (kernels, autograd, builtins)" if file == "~" else "other Python"
+            group = next((g for pattern, g in _PROFILE_GROUPS if pattern in file), default)
+            groups[group] = groups.get(group, 0.0) + own
+        total = warmup + steps
+        result["ms_per_step"][way] = {
+            g: round(t / total * 1000, 3) for g, t in sorted(groups.items(), key=lambda x: -x[1])
+        }
+    return result
+
+
 COMPARISONS = {
     "eight_bit": {"adamw": ["memory.optimizer_8bit=false"], "adamw_8bit": ["memory.optimizer_8bit=true"]},
     "compile": {"eager": ["model.compile=false"], "compiled": ["model.compile=true"]},
 }  # fmt: skip
+
+
+def _timings(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    report: dict[str, Any] = {"steps": args.steps, "warmup": args.warmup,
+                              "rounds": args.rounds, "comparison_rounds": args.comparison_rounds,
+                              "frameworks": [], "comparisons": {}}  # fmt: skip
+    for model in args.models:
+        report["frameworks"].append(frameworks(model, args.steps, args.warmup, args.rounds, tmp))
+        for name in args.compare:
+            report["comparisons"].setdefault(name, []).append(
+                side_by_side(model, COMPARISONS[name], args.steps, args.warmup,
+                             args.comparison_rounds, tmp)
+            )  # fmt: skip
+    if "eight_bit" in args.compare:
+        report["eight_bit_state_full_size"] = state_bytes_at_full_size(tmp)
+    return report
+
+
+def _profiles(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    return {"profiles": [profile(m, args.steps, args.warmup, tmp) for m in args.models]}
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -323,31 +387,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--threads", type=int, default=None, help="torch threads (default: torch's)"
     )
+    parser.add_argument(
+        "--profile", action="store_true",
+        help="instead of timing, profile each way once (cProfile) and report time by package",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, default=None, help="write the JSON here too")
     args = parser.parse_args(argv)
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     report: dict[str, Any] = {
-        "command": "python benchmarks/train_step.py " + " ".join(argv or []),
+        "command": " ".join(["python benchmarks/train_step.py", *(argv or sys.argv[1:])]),
         "machine": machine(),
-        "steps": args.steps,
-        "warmup": args.warmup,
-        "rounds": args.rounds,
-        "frameworks": [],
-        "comparisons": {},
     }
     with tempfile.TemporaryDirectory() as tmp:
-        for model in args.models:
-            report["frameworks"].append(
-                frameworks(model, args.steps, args.warmup, args.rounds, Path(tmp))
-            )
-            for name in args.compare:
-                report["comparisons"].setdefault(name, []).append(
-                    side_by_side(model, COMPARISONS[name], args.steps, args.warmup,
-                                 args.comparison_rounds, Path(tmp))
-                )  # fmt: skip
-        if "eight_bit" in args.compare:
-            report["eight_bit_state_full_size"] = state_bytes_at_full_size(Path(tmp))
+        report |= _profiles(args, Path(tmp)) if args.profile else _timings(args, Path(tmp))
     text = json.dumps(report, indent=2)
     print(text)
     if args.out is not None:

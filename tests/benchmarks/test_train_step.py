@@ -62,3 +62,13 @@ def test_eight_bit_state_is_smaller(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     # The tiny model's tensors are mostly below torchao's 4096-value threshold, so the
     # saving is small; that it is a saving is what is checked here.
     assert 0 < row["adamw_8bit_over_adamw_state_bytes"] < 1
+
+
+def test_profile_reports_time_by_package(tmp_path: Path) -> None:
+    report = train_step.main(["--models", "tiny", "--steps", "2", "--warmup", "1", "--profile"])
+    (profile,) = report["profiles"]
+    ms = profile["ms_per_step"]
+    assert set(ms) == {"lightning", "plain", "hf"}
+    # The plain loop touches Lightning only to seed (seed_everything) before it starts.
+    assert ms["lightning"]["lightning"] > ms["plain"].get("lightning", 0.0)
+    assert ms["hf"]["transformers"] > 0
