@@ -19,13 +19,10 @@ from typing import Any
 
 import lightning as L
 import torch
-from hydra import compose, initialize_config_dir
-from hydra.core.global_hydra import GlobalHydra
-from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
-from omegaconf import DictConfig, open_dict
+from omegaconf import DictConfig
 
-from redheart_lit.paths import config_dir
+from redheart_lit import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_EXPERIMENTS = {"tiny": "experiment=tiny", "small": "experiment=sample_small"}
@@ -47,17 +44,7 @@ BARE = [
 
 def compose_run(overrides: list[str], run_dir: Path) -> DictConfig:
     """``conf/train.yaml`` composed as ``python train.py OVERRIDES`` would, writing to ``run_dir``."""
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(str(config_dir()), version_base="1.3"):
-        cfg = compose("train", overrides=overrides, return_hydra_config=True)
-    HydraConfig.instance().set_config(cfg)
-    with open_dict(cfg):
-        cfg.paths.root_dir = str(ROOT)
-        cfg.paths.output_dir = str(run_dir)
-        cfg.paths.log_dir = str(run_dir)
-        del cfg["hydra"]
-    GlobalHydra.instance().clear()
-    return cfg
+    return cli.compose_run(overrides, run_dir, ROOT)
 
 
 @dataclass

@@ -7,12 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
-from hydra.core.global_hydra import GlobalHydra
-from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, open_dict
+from omegaconf import DictConfig
 
-from redheart_lit.paths import config_dir
+from redheart_lit.cli import compose_run
 
 # wandb needs an API key or an offline mode; tests never touch the network.
 os.environ.setdefault("WANDB_MODE", "offline")
@@ -39,19 +36,7 @@ def compose_train(overrides: list[str], run_dir: Path) -> DictConfig:
 
 def compose_config(name: str, overrides: list[str], run_dir: Path) -> DictConfig:
     """Compose ``conf/<name>.yaml`` as its entry point would, with outputs in ``run_dir``."""
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(str(config_dir()), version_base="1.3"):
-        cfg = compose(name, overrides=overrides, return_hydra_config=True)
-    # Resolvers such as ${hydra:runtime.choices} read this copy of the hydra node.
-    HydraConfig.instance().set_config(cfg)
-    with open_dict(cfg):
-        cfg.paths.root_dir = str(PROJECT_ROOT)
-        cfg.paths.output_dir = str(run_dir)
-        cfg.paths.log_dir = str(run_dir)
-        # A real run's task config has no `hydra` node (it lives in HydraConfig).
-        del cfg["hydra"]
-    GlobalHydra.instance().clear()
-    return cfg
+    return compose_run(overrides, run_dir, PROJECT_ROOT, config_name=name)
 
 
 @pytest.fixture

@@ -37,6 +37,34 @@ def compose(overrides: list[str], config_name: str = "train") -> DictConfig:
         return hydra_compose(config_name, overrides=overrides, return_hydra_config=True)
 
 
+def compose_run(
+    overrides: list[str], run_dir: Path, root_dir: Path, config_name: str = "train"
+) -> DictConfig:
+    """``conf/<config_name>.yaml`` composed as its entry point would, writing to ``run_dir``.
+
+    For code that runs a configured job in process (tests, benchmarks): the Hydra node is
+    kept in ``HydraConfig`` (resolvers such as ``${hydra:runtime.choices}`` read it) and
+    removed from the config, as in a real run's task config.
+    """
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.hydra_config import HydraConfig
+    from omegaconf import open_dict
+
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(str(config_dir()), version_base="1.3"):
+        cfg = hydra_compose(config_name, overrides=overrides, return_hydra_config=True)
+    HydraConfig.instance().set_config(cfg)
+    with open_dict(cfg):
+        cfg.paths.root_dir = str(root_dir)
+        cfg.paths.output_dir = str(run_dir)
+        cfg.paths.log_dir = str(run_dir)
+        del cfg["hydra"]
+    GlobalHydra.instance().clear()
+    return cfg
+
+
 def _instantiate_group(cfg: DictConfig | None, kind: str) -> list[Any]:
     """Objects of a dict-of-configs group (callbacks, logger); ``null`` entries are off."""
     objects = []
