@@ -46,15 +46,12 @@ def compose_run(
     kept in ``HydraConfig`` (resolvers such as ``${hydra:runtime.choices}`` read it) and
     removed from the config, as in a real run's task config.
     """
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.hydra_config import HydraConfig
     from omegaconf import open_dict
 
     GlobalHydra.instance().clear()
-    with initialize_config_dir(str(config_dir()), version_base="1.3"):
-        cfg = hydra_compose(config_name, overrides=overrides, return_hydra_config=True)
+    cfg = compose(overrides, config_name)
     HydraConfig.instance().set_config(cfg)
     with open_dict(cfg):
         cfg.paths.root_dir = str(root_dir)
