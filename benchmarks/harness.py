@@ -19,7 +19,6 @@ from typing import Any
 
 import lightning as L
 import torch
-from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from redheart_lit import cli
@@ -56,13 +55,7 @@ class Parts:
 
 
 def build(cfg: DictConfig) -> Parts:
-    L.seed_everything(cfg.seed, workers=True, verbose=False)
-    datamodule = instantiate(cfg.data)
-    loss = instantiate(cfg.loss)
-    optimizer = instantiate(cfg.optimizer)
-    scheduler = instantiate(cfg.scheduler) if cfg.get("scheduler") else None
-    module = instantiate(cfg.model, loss=loss, optimizer=optimizer, scheduler=scheduler)
-    return Parts(datamodule, module)
+    return Parts(*cli.instantiate_run(cfg))
 
 
 @dataclass

@@ -106,8 +106,8 @@ def _metrics(trainer: L.Trainer) -> dict[str, float]:
     return {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}
 
 
-def train(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
-    """Fit (and optionally test) the configured model; return metrics and the objects."""
+def instantiate_run(cfg: DictConfig) -> tuple[L.LightningDataModule, L.LightningModule]:
+    """Seed, then build the data module and the module (with its loss, optimizer, schedule)."""
     if cfg.get("seed") is not None:
         L.seed_everything(cfg.seed, workers=True)
     datamodule: L.LightningDataModule = instantiate(cfg.data)
@@ -115,6 +115,12 @@ def train(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     optimizer = instantiate(cfg.optimizer)
     scheduler = instantiate(cfg.scheduler) if cfg.get("scheduler") else None
     module = instantiate(cfg.model, loss=loss, optimizer=optimizer, scheduler=scheduler)
+    return datamodule, module
+
+
+def train(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
+    """Fit (and optionally test) the configured model; return metrics and the objects."""
+    datamodule, module = instantiate_run(cfg)
     callbacks: list[Callback] = _instantiate_group(cfg.get("callbacks"), "callbacks")
     loggers: list[Logger] = _instantiate_group(cfg.get("logger"), "logger")
     trainer: L.Trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
