@@ -53,7 +53,18 @@ from typing import Any
 import lightning as L
 import numpy as np
 import torch
-from harness import BARE, ROOT, LightningClock, StepClock, build, compose_run, machine, peak_rss_mib
+from harness import (
+    BARE,
+    ROOT,
+    LightningClock,
+    StepClock,
+    build,
+    compose_run,
+    data_overrides,
+    machine,
+    peak_rss_mib,
+    sample_rows,
+)
 from hydra.utils import instantiate
 from lightning.fabric.utilities.apply_func import move_data_to_device
 from omegaconf import DictConfig
@@ -65,7 +76,6 @@ from redheart_lit.inference.orchestrator import length_buckets
 from redheart_lit.optim import optimizer_state_bytes
 from redheart_lit.tasks import BENTHAM_FACTORS, EMOTION_LABELS, SURD_SHARES
 
-SAMPLE = ROOT / "data" / "sample"
 GIB = 1024**3
 MEMORY_BUDGET_GIB = 7.5
 MFU_GOAL = 0.40
@@ -296,11 +306,6 @@ def model_flops(cfg_overrides: list[str], work: Path, device: torch.device) -> d
 # -- worst-case data ---------------------------------------------------------------------
 
 
-def _sample_rows(split: str) -> list[dict[str, Any]]:
-    path = SAMPLE / f"{split}.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-
-
 def _long_text(texts: list[str], start: int, min_bytes: int) -> str:
     """Sample sentences joined from ``start`` on until the text has ``min_bytes`` bytes."""
     parts: list[str] = []
@@ -329,7 +334,7 @@ def _full_labels(i: int, has_cf: bool) -> dict[str, Any]:
 def write_worst_case(folder: Path, n_train: int, n_val: int, max_length: int) -> dict[str, Any]:
     """``train.jsonl`` / ``val.jsonl``: every text and counterfactual longer than the tokenizer's
     ``max_length`` bytes (so truncated to exactly it), a third with a counterfactual."""
-    texts = [row["text"] for row in _sample_rows("train")]
+    texts = [row["text"] for row in sample_rows("train")]
     folder.mkdir(parents=True, exist_ok=True)
     for split, n in (("train", n_train), ("val", n_val)):
         with (folder / f"{split}.jsonl").open("w", encoding="utf-8") as handle:
@@ -351,10 +356,6 @@ def write_worst_case(folder: Path, n_train: int, n_val: int, max_length: int) ->
         "tokens_per_text": f"{max_length} (texts and counterfactuals cut to max_length bytes)",
         "labels": "all (emotion, bentham, acceptability, regret, surd; utility_pref with cf)",
     }
-
-
-def _data_overrides(root: Path) -> list[str]:
-    return [f"data.root={root}", "data.splits={train: train.jsonl, val: val.jsonl}"]
 
 
 # -- training runs -------------------------------------------------------------------------
@@ -590,7 +591,7 @@ def _percentile_ms(seconds: list[float], q: float) -> float:
 
 def serving(mode: Mode, base: list[str], work: Path) -> dict[str, Any]:
     """Train the fused model a few steps, export it, and time the orchestrator."""
-    train_rows, held_out = _sample_rows("train"), _sample_rows("val") + _sample_rows("test")
+    train_rows, held_out = sample_rows("train"), sample_rows("val") + sample_rows("test")
     corpus = [r["text"] for r in train_rows] + [
         r["counterfactual"] for r in train_rows if "counterfactual" in r
     ]
@@ -611,12 +612,12 @@ def serving(mode: Mode, base: list[str], work: Path) -> dict[str, Any]:
     probe = compose_run(base, work / "serve_probe")
     n_train = int(probe.data.batch_size) * int(probe.memory.accumulate_grad_batches)
     n_train *= SERVE_TRAIN_STEPS
-    for split, rows in (("train", train_rows[:n_train]), ("val", _sample_rows("val")[:8])):
+    for split, rows in (("train", train_rows[:n_train]), ("val", sample_rows("val")[:8])):
         lines = [json.dumps(r, ensure_ascii=False) for r in rows]
         (data / f"{split}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     # Two steps only give the weights a trained model's layout; 32-bit AdamW spares torchao's
     # compilation of the 8-bit step for the new parameter shapes (tens of seconds on CPU).
-    overrides = [*base, *fused_overrides(members), *_data_overrides(data)]
+    overrides = [*base, *fused_overrides(members), *data_overrides(data)]
     cfg = compose_run([*overrides, "memory.optimizer_8bit=false"], work / "serve")
     parts = build(cfg)
     trainer = _trainer(cfg, SERVE_TRAIN_STEPS, [])
@@ -915,7 +916,7 @@ def run(mode: Mode, args: argparse.Namespace) -> dict[str, Any]:
         n_train = micro * accumulate * (warmup + steps)
         data = work / "data"
         report["data"] = write_worst_case(data, n_train, 8, max_length)
-        base = [*mode.base, *BARE, *_data_overrides(data)]
+        base = [*mode.base, *BARE, *data_overrides(data)]
         report["settings"] = {"base_overrides": list(mode.base), "bare": BARE,
                               "warmup_steps": warmup, "timed_steps": steps}  # fmt: skip
         device = torch.device("cuda" if cuda else "cpu")
@@ -962,7 +963,7 @@ def flops_only(args: argparse.Namespace) -> dict[str, Any]:
         written = write_worst_case(data, 4 * micro, 8, int(probe.model.config.tokenizer.max_length))
         # Every text has the same length, so the count per sample does not depend on the
         # micro-batch; 2 keeps the CPU count to minutes.
-        overrides = [*base, *BARE, *_data_overrides(data), "data.batch_size=2"]
+        overrides = [*base, *BARE, *data_overrides(data), "data.batch_size=2"]
         device = torch.device("cuda" if cuda else "cpu")
         return {
             "benchmark": "benchmarks/gpu.py --flops-only",

@@ -8,6 +8,7 @@ took; ``LightningClock`` feeds it from Lightning's hooks, the other loops call `
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import resource
@@ -39,6 +40,20 @@ BARE = [
     "++trainer.num_sanity_val_steps=0",
     "trainer.max_epochs=-1",
 ]
+
+
+SAMPLE = ROOT / "data" / "sample"
+
+
+def sample_rows(split: str) -> list[dict[str, Any]]:
+    """The records of ``data/sample/<split>.jsonl``, the base of every benchmark's data."""
+    path = SAMPLE / f"{split}.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def data_overrides(root: Path) -> list[str]:
+    """Overrides that train on ``root/train.jsonl`` and validate on ``root/val.jsonl``."""
+    return [f"data.root={root}", "data.splits={train: train.jsonl, val: val.jsonl}"]
 
 
 def compose_run(overrides: list[str], run_dir: Path) -> DictConfig:

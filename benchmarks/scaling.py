@@ -48,15 +48,16 @@ from harness import (
     StepClock,
     build,
     compose_run,
+    data_overrides,
     machine,
     peak_rss_mib,
+    sample_rows,
 )
 from hydra.utils import instantiate
 
 from redheart_lit.tokenizer import ByteTokenizer
 
 SCRIPT = Path(__file__).resolve()
-SAMPLE = ROOT / "data" / "sample"
 # BOS and EOS: a text of n bytes is n + 2 tokens (redheart_lit/tokenizer.py).
 SPECIAL_TOKENS = len(ByteTokenizer(max_length=3).encode("")[0])
 # A text must hold at least one whole character (UTF-8 needs up to 4 bytes) after cutting.
@@ -108,22 +109,18 @@ def scaled_records(records: Sequence[dict[str, Any]], n_bytes: int, count: int) 
     return out
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-
-
 def write_data(root: Path, n_bytes: int, batch_size: int) -> int:
     """Write ``train.jsonl`` and ``val.jsonl`` of fixed-length texts; return train records.
 
     The training set is the sample's training records, cycled up to a whole number of
     batches (at least one), so that every step sees ``batch_size`` records.
     """
-    train = _read_jsonl(SAMPLE / "train.jsonl")
+    train = sample_rows("train")
     count = batch_size * max(1, math.ceil(len(train) / batch_size))
     root.mkdir(parents=True, exist_ok=True)
     for name, records, n in (
         ("train.jsonl", train, count),
-        ("val.jsonl", _read_jsonl(SAMPLE / "val.jsonl"), batch_size),
+        ("val.jsonl", sample_rows("val"), batch_size),
     ):
         rows = scaled_records(records, n_bytes, n)
         text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
@@ -217,8 +214,7 @@ def run_point(
             # train.py's min_epochs=1 would keep the fit going past the time budget.
             "trainer.min_epochs=0",
             f"++trainer.max_steps={warmup + max_steps}",  # not in conf/trainer
-            f"data.root={data}",
-            "data.splits={train: train.jsonl, val: val.jsonl}",
+            *data_overrides(data),
             f"data.batch_size={batch_size}",
             *lengths,
         ]
