@@ -56,7 +56,7 @@ logs/export/%/config.json:
 	test -f $(BENCH_TRAIN_DIR)/$*/checkpoints/last.ckpt || \
 		$(PYTHON) train.py $(BENCH_EXPERIMENT_$*) logger=none hydra.run.dir=$(BENCH_TRAIN_DIR)/$*
 	rm -rf logs/export/$*
-	$(PYTHON) -m redheart_lit.export ckpt=$(BENCH_TRAIN_DIR)/$*/checkpoints/last.ckpt out=logs/export/$*
+	$(PYTHON) -m redheart_lit.cli.export ckpt=$(BENCH_TRAIN_DIR)/$*/checkpoints/last.ckpt out=logs/export/$*
 
 bench-batching: $(addsuffix /config.json,$(BENCH_SERVE_BUNDLES))  ## Per-text model cost: single vs one padded call vs length buckets.
 	$(PYTHON) benchmarks/model_batching.py $(BENCH_SERVE_BUNDLES)

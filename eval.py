@@ -3,7 +3,7 @@
 See docs/evaluation.md.
 """
 
-from redheart_lit.evaluate import main
+from redheart_lit.cli.eval import main
 
 if __name__ == "__main__":
     main()

@@ -74,7 +74,7 @@ from redheart_lit.encoders import FusedFeatures
 from redheart_lit.inference import ProductionConfig, ProductionOrchestrator, export_checkpoint
 from redheart_lit.inference.orchestrator import length_buckets
 from redheart_lit.optim import optimizer_state_bytes
-from redheart_lit.tasks import BENTHAM_FACTORS, EMOTION_LABELS, SURD_SHARES
+from redheart_lit.tasks.spec import BENTHAM_FACTORS, EMOTION_LABELS, SURD_SHARES
 
 GIB = 1024**3
 MEMORY_BUDGET_GIB = 7.5

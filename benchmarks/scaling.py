@@ -136,7 +136,7 @@ def length_overrides(max_length: int, max_positions: int, longest: int) -> list[
 
     The tokenizer's ``max_length`` counts BOS and EOS, so it must be at least ``longest``;
     the backbone's position table must be at least the tokenizer's ``max_length``
-    (``RedHeartConfig`` checks this). Every point of one run gets the same overrides, so
+    (``ModelConfig`` checks this). Every point of one run gets the same overrides, so
     every point trains the same model.
     """
     new_length = max(max_length, longest)

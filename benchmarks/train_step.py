@@ -275,12 +275,12 @@ def state_bytes_at_full_size(tmp: Path) -> dict[str, Any]:
     needed for that. torchao compiles its update per parameter shape, which takes minutes
     on CPU, so the update runs eagerly here: the state it allocates is the same.
     """
-    from redheart_lit.model import RedHeartConfig, RedHeartModel
+    from redheart_lit.model import ModelConfig, RedHeartModel
     from redheart_lit.optim import adamw
 
     cfg = compose_run(["experiment=full_330m"], tmp)
     torch.manual_seed(0)
-    model = RedHeartModel(RedHeartConfig.from_dict(cfg.model.config))
+    model = RedHeartModel(ModelConfig.from_dict(cfg.model.config))
     params = sum(p.numel() for p in model.parameters() if p.requires_grad)
     for p in model.parameters():
         p.grad = torch.randn_like(p) * 1e-3

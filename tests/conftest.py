@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from omegaconf import DictConfig
 
-from redheart_lit.cli import compose_run
+from redheart_lit.cli.compose import compose_run
 
 # wandb needs an API key or an offline mode; tests never touch the network.
 os.environ.setdefault("WANDB_MODE", "offline")
@@ -58,7 +58,7 @@ def shared_data() -> Path:
 
 def train_tiny(run_dir: Path, *overrides: str) -> Path:
     """Train the tiny model 2 epochs on the sample data; return its ``last.ckpt``."""
-    from redheart_lit.cli import train
+    from redheart_lit.cli.train import train
 
     base = [*TINY, "trainer.max_epochs=2", "callbacks.early_stopping=null", "test=false",
             "logger=none"]  # fmt: skip
@@ -69,7 +69,7 @@ def train_tiny(run_dir: Path, *overrides: str) -> Path:
 @pytest.fixture(scope="session")
 def tiny_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An exported tiny model (own byte tokenizer), trained on the sample data."""
-    from redheart_lit.inference import export_checkpoint
+    from redheart_lit.cli.export import export_checkpoint
 
     root = tmp_path_factory.mktemp("tiny_bundle")
     return export_checkpoint(train_tiny(root / "train"), root / "bundle")
@@ -100,7 +100,7 @@ def fused_overrides(encoders: tuple[Path, Path], fusion: str = "attention") -> l
 @pytest.fixture(scope="session")
 def fused_bundle(tmp_path_factory: pytest.TempPathFactory, tiny_encoders) -> Path:
     """An exported tiny model over two fused tiny encoders, trained on the sample data."""
-    from redheart_lit.inference import export_checkpoint
+    from redheart_lit.cli.export import export_checkpoint
 
     root = tmp_path_factory.mktemp("fused_bundle")
     ckpt = train_tiny(root / "train", *fused_overrides(tiny_encoders))

@@ -15,14 +15,21 @@ import torch
 from redheart_lit.data.batch import Batch
 from redheart_lit.data.collate import Collator
 from redheart_lit.data.schema import Record
-from redheart_lit.model import RedHeartConfig, RedHeartModel, RedHeartOutput
-from redheart_lit.tasks import BENTHAM_FACTORS, EMOTION_LABELS, SURD_SHARES, TASK_NAMES
+from redheart_lit.model import ModelConfig
+from redheart_lit.tasks.readout import (
+    BenthamOutput,
+    EmotionOutput,
+    MultiTaskNet,
+    RegretOutput,
+    SurdOutput,
+)
+from redheart_lit.tasks.spec import BENTHAM_FACTORS, BUILT_IN_TASKS, EMOTION_LABELS, SURD_SHARES
 from redheart_lit.tokenizer import ByteTokenizer
 
 # Mirrors conf/model/tiny.yaml merged over conf/model/small.yaml (test_redheart checks it
 # against the composed config, so the two cannot drift apart silently).
 _TINY_CONFIG: dict[str, Any] = {
-    "tasks": list(TASK_NAMES),
+    "tasks": list(BUILT_IN_TASKS),
     "gradient_checkpointing": False,
     "tokenizer": {"kind": "bytes", "max_length": 96},
     "backbone": {
@@ -35,7 +42,7 @@ _TINY_CONFIG: dict[str, Any] = {
         "input": "bytes",
         "input_dim": None,
     },
-    "analyzers": {t: {"enabled": True, "n_layers": 1, "ffn_dim": 64} for t in TASK_NAMES},
+    "analyzers": {t: {"enabled": True, "n_layers": 1, "ffn_dim": 64} for t in BUILT_IN_TASKS},
     "heads": {
         "emotion": {"hidden": 16, "depth": 1, "n_experts": 8},
         "bentham": {"hidden": 32, "depth": 1, "n_experts": 1},
@@ -59,14 +66,14 @@ _TINY_CONFIG: dict[str, Any] = {
 }
 
 
-# The per-row fields of RedHeartOutput (cf_utility is per counterfactual, not per row).
+# The per-row output fields of each task (cf_utility is per counterfactual, not per row).
 ROW_OUTPUTS = (
-    "emotion_logits",
-    "bentham_factors",
-    "utility",
-    "acceptability_logit",
-    "regret_logit",
-    "surd_raw",
+    ("emotion", "logits"),
+    ("bentham", "factors"),
+    ("bentham", "utility"),
+    ("bentham", "acceptability_logit"),
+    ("regret", "logit"),
+    ("surd", "raw"),
 )
 
 
@@ -75,10 +82,10 @@ def tiny_config() -> dict[str, Any]:
     return copy.deepcopy(_TINY_CONFIG)
 
 
-def build_model(config: dict[str, Any] | None = None, seed: int = 0) -> RedHeartModel:
-    """The model for ``config`` (tiny by default) with weights fixed by ``seed``."""
+def build_net(config: dict[str, Any] | None = None, seed: int = 0) -> MultiTaskNet:
+    """The trunk and readouts for ``config`` (tiny by default), weights fixed by ``seed``."""
     torch.manual_seed(seed)
-    return RedHeartModel(RedHeartConfig.from_dict(config or tiny_config()))
+    return MultiTaskNet(ModelConfig.from_dict(config or tiny_config()))
 
 
 def emotion_multi_hot(*ids: int) -> list[float]:
@@ -125,8 +132,8 @@ def full_batch() -> Batch:
     )
 
 
-def random_output(batch: Batch, seed: int = 0, requires_grad: bool = False) -> RedHeartOutput:
-    """Synthetic model outputs with the right shapes for ``batch`` (for losses and metrics)."""
+def random_output(batch: Batch, seed: int = 0, requires_grad: bool = False) -> dict[str, Any]:
+    """Synthetic task outputs with the right shapes for ``batch`` (for losses and metrics)."""
     g = torch.Generator().manual_seed(seed)
     b, c = len(batch), batch.cf_index.numel()
 
@@ -135,15 +142,12 @@ def random_output(batch: Batch, seed: int = 0, requires_grad: bool = False) -> R
 
     factors = torch.rand(b, len(BENTHAM_FACTORS), generator=g).requires_grad_(requires_grad)
     surd_raw = torch.rand(b, len(SURD_SHARES), generator=g).requires_grad_(requires_grad)
-    return RedHeartOutput(
-        emotion_logits=rand(b, len(EMOTION_LABELS)),
-        bentham_factors=factors,
-        utility=rand(b),
-        acceptability_logit=rand(b),
-        cf_utility=rand(c),
-        regret_logit=rand(b),
-        surd_raw=surd_raw,
-    )
+    return {
+        "emotion": EmotionOutput(rand(b, len(EMOTION_LABELS))),
+        "bentham": BenthamOutput(factors, rand(b), rand(b), rand(c)),
+        "regret": RegretOutput(rand(b)),
+        "surd": SurdOutput(surd_raw),
+    }
 
 
 def make_tiny_hf_encoder(folder: Path, hidden: int = 24) -> Path:
@@ -219,3 +223,44 @@ def make_tiny_roberta_encoder(folder: Path, hidden: int = 16) -> Path:
     )  # fmt: skip
     RobertaModel(config).save_pretrained(folder)
     return folder
+
+
+def seed_losses(tasks: tuple[str, ...] | list[str] = BUILT_IN_TASKS) -> dict[str, Any]:
+    """The default loss of each task (the ``conf/loss/<task>`` defaults), built directly."""
+    from redheart_lit.losses import FocalLoss, HuberLoss, MSEPenaltyLoss, SimplexMSELoss
+    from redheart_lit.tasks.bentham import BenthamLoss
+
+    parts = {"factors": 1.0, "utility_pref": 1.0, "acceptability": 1.0}
+    losses = {
+        "emotion": FocalLoss(gamma=2.0),
+        "bentham": BenthamLoss(MSEPenaltyLoss(1.0), parts),
+        "regret": HuberLoss(0.5),
+        "surd": SimplexMSELoss(0.1),
+    }
+    return {t: losses[t] for t in tasks}
+
+
+def build_module(config: dict[str, Any] | None = None, seed: int = 0) -> Any:
+    """A :class:`MultiTaskModule` with the default losses and fixed weights of 1."""
+    from redheart_lit.losses import FixedWeighting
+    from redheart_lit.tasks import MultiTaskModule
+
+    config = config or tiny_config()
+    torch.manual_seed(seed)
+    tasks = config["tasks"]
+    weighting = FixedWeighting(tasks, dict.fromkeys(tasks, 1.0))
+    return MultiTaskModule(config, losses=seed_losses(tasks), weighting=weighting)
+
+
+def total_loss(module: Any, batch: Batch, stage: str = "test") -> torch.Tensor:
+    """The optimised loss of ``module`` on ``batch``, computed as its training step does
+    (without a Trainer: no logging)."""
+    shared = module.trunk(batch)
+    losses = {}
+    for name, task in module.task_modules().items():
+        step = task.task_step(batch, shared, stage)
+        if step.loss is not None:
+            losses[name] = step.loss
+    total = module.combine(losses)
+    assert total is not None
+    return total

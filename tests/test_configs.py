@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,15 +11,19 @@ import pytest
 from hydra.errors import ConfigCompositionException
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
+from tests.conftest import PROJECT_ROOT, compose_train
 
-from redheart_lit.model import RedHeartConfig
+from redheart_lit.model import ModelConfig
 from redheart_lit.paths import config_dir
 
-from .conftest import PROJECT_ROOT, compose_train
-
 CONF = config_dir()
-GROUPS = sorted(p.name for p in CONF.iterdir() if p.is_dir() and p.name not in ("hydra", "paths"))
-OPTIONS = [(g, p.stem) for g in GROUPS for p in sorted((CONF / g).glob("*.yaml"))]
+# Every option of every group, nested groups included (loss/emotion, loss/weighting, ...).
+OPTIONS = sorted(
+    (str(p.parent.relative_to(CONF)), p.stem)
+    for p in CONF.rglob("*.yaml")
+    if p.parent != CONF and p.parent.relative_to(CONF).parts[0] not in ("hydra", "paths")
+)
+GROUPS = sorted({g for g, _ in OPTIONS})
 # Options that need an accelerator this machine lacks: compose, but do not instantiate.
 NEEDS_GPU = {("trainer", "gpu"), ("trainer", "8gb"), ("trainer", "ddp")}
 # Options with required (???) values get them here.
@@ -36,9 +41,13 @@ def test_option_composes_and_instantiates(tmp_path: Path, group: str, option: st
         ["experiment=tiny", f"{group}={option}", *REQUIRED.get((group, option), [])], tmp_path
     )
     OmegaConf.to_container(cfg, resolve=True)  # every interpolation resolves
-    RedHeartConfig.from_dict(OmegaConf.to_container(cfg.model.config, resolve=True))
-    if group in ("model", "loss", "data", "optimizer", "scheduler") and cfg.get(group):
+    ModelConfig.from_dict(OmegaConf.to_container(cfg.model.config, resolve=True))
+    if group in ("model", "data", "optimizer", "scheduler") and cfg.get(group):
         assert instantiate(cfg[group]) is not None
+    if group.startswith("loss/"):
+        node = cfg.loss[group.split("/")[1]]
+        tasks = list(cfg.model.config.tasks)
+        assert instantiate(node, tasks=tasks) if group == "loss/weighting" else instantiate(node)
     if group == "trainer" and (group, option) not in NEEDS_GPU:
         instantiate(cfg.trainer)
     if group in ("callbacks", "logger"):
@@ -62,6 +71,8 @@ def test_8gb_bundles_the_memory_recipe(tmp_path: Path) -> None:
         ("model=huge", "model"),
         ("model.config.backbone.d_modle=8", "d_modle"),
         ("trainer=tpu", "trainer"),
+        ("loss/emotion=hinge", "loss/emotion"),
+        ("loss/weighting=magic", "loss/weighting"),
     ],
 )
 def test_unknown_config_values_fail_at_composition(
@@ -74,7 +85,9 @@ def test_unknown_config_values_fail_at_composition(
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ("loss.weighting=magic", "loss.weighting='magic'"),
+        ("~loss.weighting.weights.bentham", "no weight for task(s) ['bentham']"),
+        ("loss.emotion.gamma=-1", "gamma must be >= 0"),
+        ("~loss.bentham.part_weights.utility_pref", "part_weights needs exactly"),
         ("model.config.tasks=[emotion,joy]", "unknown task"),
         ("+model.config.backbone.width=8", "model.config.backbone"),
         ("model.config.backbone.input=hidden_states", "input_dim"),
@@ -84,10 +97,10 @@ def test_unknown_config_values_fail_at_composition(
 def test_bad_values_fail_when_built_naming_the_key(
     tmp_path: Path, override: str, message: str
 ) -> None:
-    from redheart_lit.cli import train
+    from redheart_lit.cli.train import train
 
     cfg = compose_train(["experiment=tiny", "debug=fast_dev_run", override], tmp_path)
-    with pytest.raises(Exception, match=message.replace("[", r"\[").replace("(", r"\(")) as info:
+    with pytest.raises(Exception, match=re.escape(message)) as info:
         train(cfg)
     assert info.type.__name__ in ("ValueError", "FileNotFoundError", "InstantiationException")
 
@@ -101,5 +114,11 @@ def test_help_lists_groups_and_examples() -> None:
         check=True,
     ).stdout
     assert "experiment=full_330m trainer=8gb" in out
-    for group in ("model", "loss", "trainer", "memory", "precision", "hparams_search"):
+    for group in ("model", "trainer", "memory", "precision", "hparams_search"):
         assert f"{group}:" in out
+    # Each task's loss and the weighting are groups of their own, with their choices.
+    assert "loss/emotion: asymmetric, bce, focal" in out
+    assert "loss/bentham: huber, mse_penalty" in out
+    assert "loss/regret: bce, huber, mse" in out
+    assert "loss/surd: kl, mse_sum" in out
+    assert "loss/weighting: equal, fixed, uncertainty" in out

@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from .conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT
 
 QUIET = ["print_config=false", "callbacks.progress_bar=null", "trainer.enable_progress_bar=false",
          "trainer.enable_model_summary=false"]  # fmt: skip

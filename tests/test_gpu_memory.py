@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from redheart_lit.cli import train
+from redheart_lit.cli.train import train
 
 BUDGET_GIB = 7.5
 needs_gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

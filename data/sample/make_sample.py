@@ -575,7 +575,7 @@ def report(splits: dict[str, list[dict]]) -> None:
 
 
 def add_surd_targets() -> None:
-    """Fill ``labels.surd`` with the exact SURD recipe (``redheart_lit.surd_targets``).
+    """Fill ``labels.surd`` with the exact SURD recipe (``redheart_lit.surd.targets``).
 
     The decomposition is fitted on the train split only and each record of every split
     gets the state-resolved shares of its acceptability state, so the held-out labels do
@@ -583,7 +583,7 @@ def add_surd_targets() -> None:
     """
     import numpy as np
 
-    from redheart_lit import surd_targets
+    from redheart_lit.surd import targets as surd_targets
 
     files = {name: OUT_DIR / f"{name}.jsonl" for name in ("train", "val", "test")}
     records = {

@@ -11,7 +11,7 @@ import csv
 from collections.abc import Sequence
 from pathlib import Path
 
-from redheart_lit.tasks import EMOTION_LABELS
+from redheart_lit.tasks.spec import EMOTION_LABELS
 
 # One header per ETHICS task (None: headerless), and its file prefix.
 ETHICS_LAYOUT: dict[str, tuple[str, tuple[str, ...] | None]] = {

@@ -8,7 +8,7 @@ import torch
 from tests.helpers import all_labels, collate, emotion_multi_hot, full_batch, record
 
 from redheart_lit.data.batch import Batch
-from redheart_lit.tasks import LABELS
+from redheart_lit.tasks.spec import labels
 from redheart_lit.tokenizer import ByteTokenizer
 
 
@@ -25,8 +25,8 @@ def _batch_with_gaps() -> Batch:
 
 def test_every_label_key_is_present_with_its_shape() -> None:
     batch = _batch_with_gaps()
-    assert set(batch.labels) == set(batch.label_mask) == set(LABELS)
-    for key, spec in LABELS.items():
+    assert set(batch.labels) == set(batch.label_mask) == set(labels())
+    for key, spec in labels().items():
         shape = (3, spec.dim) if spec.dim else (3,)
         assert batch.labels[key].shape == shape, key
         assert batch.labels[key].dtype == torch.float32
@@ -40,7 +40,7 @@ def test_missing_labels_are_nan_and_masked() -> None:
     assert batch.label_mask["bentham"].tolist() == [False, True, False]
     assert batch.label_mask["utility_pref"].tolist() == [False, True, False]
     # NaN, never a fake 0, wherever the mask is False.
-    for key in LABELS:
+    for key in labels():
         values, mask = batch.labels[key], batch.label_mask[key]
         assert torch.isnan(values[~mask]).all(), key
         assert not torch.isnan(values[mask]).any(), key

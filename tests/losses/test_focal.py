@@ -60,3 +60,14 @@ def test_soft_targets_and_half_precision_inputs() -> None:
     assert loss.dtype == torch.float32
     # Target 0.5 at p = 0.5: p_t = 0.5 and BCE = log 2.
     assert loss.item() == pytest.approx(0.25 * math.log(2))
+
+
+def test_focal_loss_class_checks_its_settings() -> None:
+    from redheart_lit.losses import FocalLoss
+
+    logits, targets = torch.zeros(1, 28), torch.zeros(1, 28)
+    assert FocalLoss(gamma=0.0)(logits, targets).item() == pytest.approx(math.log(2))
+    with pytest.raises(ValueError, match="gamma must be >= 0"):
+        FocalLoss(gamma=-1.0)
+    with pytest.raises(ValueError, match=r"alpha must be in \(0, 1\)"):
+        FocalLoss(alpha=1.5)

@@ -42,3 +42,20 @@ def test_huber_is_quadratic_within_delta_and_linear_beyond() -> None:
     # |d| = 0.2 <= 0.5: 0.5 * 0.2^2 = 0.02; |d| = 1.0 > 0.5: 0.5 * (1.0 - 0.5 * 0.5) = 0.375.
     expected = (0.02 + 0.375) / 2
     assert huber_loss(pred, target, delta=0.5).item() == pytest.approx(expected)
+
+
+def test_loss_classes_match_the_functions_and_check_their_settings() -> None:
+    from redheart_lit.losses import HuberLoss, MSELoss, MSEPenaltyLoss
+
+    pred, target = torch.tensor([0.2, 0.9]), torch.tensor([0.0, 0.5])
+    assert MSEPenaltyLoss(2.0)(pred, target).item() == pytest.approx(
+        mse_extreme_loss(pred, target, 2.0).item()
+    )
+    assert HuberLoss(0.3)(pred, target).item() == pytest.approx(
+        huber_loss(pred, target, 0.3).item()
+    )
+    assert MSELoss()(pred, target).item() == pytest.approx((0.04 + 0.16) / 2)
+    with pytest.raises(ValueError, match="huber delta must be > 0"):
+        HuberLoss(0.0)
+    with pytest.raises(ValueError, match="penalty must be >= 0"):
+        MSEPenaltyLoss(-1.0)

@@ -99,16 +99,45 @@ class FakeOrchestrator:
 
 
 def fake_result(text: str, version: str) -> dict[str, Any]:
-    """A result of the real top-level shape, with numbers derived from the text."""
+    """A result of the real schema (``inference/result.py``), numbers derived from the text.
+
+    The text itself is the one encoder name, so tests can tell results apart
+    (:func:`text_of`).
+    """
+    from redheart_lit.evaluation.ekman import EKMAN_LABELS
+    from redheart_lit.evaluation.korean import COMPOSITE_NAMES
+    from redheart_lit.tasks.spec import BENTHAM_FACTORS, EMOTION_LABELS, SURD_SHARES
+
     share = (len(text) % 10) / 10
     return {
-        "text": text,
-        "analysis": {
-            "emotion": {"probabilities": {"joy": share, "neutral": 1 - share}},
-            "bentham": {"hedonic_utility": share},
-            "regret": {"potential": share},
-            "surd": {"synergistic": 0.25, "unique": 0.25, "redundant": 0.25, "leak": 0.25},
-        },
-        "integrated": {"summary": f"{len(text)} characters"},
         "model_version": version,
+        "analysis": {
+            "emotion": {
+                "probabilities": dict.fromkeys(EMOTION_LABELS, share),
+                "labels": ["joy"] if share >= 0.5 else [],
+                "ekman": dict.fromkeys(EKMAN_LABELS, share),
+                "ekman_labels": ["joy"] if share >= 0.5 else [],
+                "korean": dict.fromkeys(COMPOSITE_NAMES, share),
+            },
+            "bentham": {
+                "factors": dict.fromkeys(BENTHAM_FACTORS, share),
+                "utility": share,
+                "acceptability": share,
+            },
+            "regret": {"probability": share},
+            "surd": dict.fromkeys(SURD_SHARES, 0.25),
+            "encoders": {"names": [text], "agreement": 1.0, "fusion_weights": None},
+        },
+        "integrated": {
+            "overall_sentiment": share,
+            "ethical_score": share,
+            "regret_potential": share,
+            "causal_clarity": 0.75,
+            "confidence": share,
+        },
     }
+
+
+def text_of(result: dict[str, Any]) -> str:
+    """The text a :func:`fake_result` was made for."""
+    return result["analysis"]["encoders"]["names"][0]

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from tests.serving.fakes import FakeConfig, FakeOrchestrator
+from tests.serving.fakes import FakeConfig, FakeOrchestrator, text_of
 from tests.serving.harness import BASE_URL, serving
 
 from redheart_lit.serving import ServeSettings, create_app
@@ -29,7 +29,7 @@ async def test_analyze_a_list_keeps_order_and_version() -> None:
     body = response.json()
     assert set(body) == {"results", "model_version"}
     assert body["model_version"] == "fake-0001"
-    assert [r["text"] for r in body["results"]] == ["one", "둘", "three"]
+    assert [text_of(r) for r in body["results"]] == ["one", "둘", "three"]
     assert set(body["results"][0]) >= {"analysis", "integrated", "model_version"}
 
 
@@ -37,7 +37,7 @@ async def test_analyze_one_text_returns_the_same_envelope() -> None:
     async with serving() as s:
         response = await s.client.post("/v1/analyze", json={"text": "hello"})
     assert response.status_code == 200
-    assert [r["text"] for r in response.json()["results"]] == ["hello"]
+    assert [text_of(r) for r in response.json()["results"]] == ["hello"]
 
 
 async def test_health_and_ready() -> None:

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import pytest
-from tests.serving.fakes import FakeOrchestrator
+from tests.serving.fakes import FakeOrchestrator, text_of
 
 from redheart_lit.serving.batcher import (
     BatcherClosedError,
@@ -34,7 +34,7 @@ async def test_concurrent_submits_share_one_call() -> None:
     await batcher.stop()
     # A full batch goes at once: the 1 s wait bound is not waited for.
     assert fake.batches == [texts]
-    assert [r["text"] for r in results] == texts
+    assert [text_of(r) for r in results] == texts
     assert [(r.size, r.ok) for r in records] == [(8, True)]
 
 
@@ -45,7 +45,7 @@ async def test_batches_never_exceed_max_size_and_never_overlap() -> None:
     texts = [f"t{i}" for i in range(22)]
     results = await asyncio.gather(*(batcher.submit(t) for t in texts))
     await batcher.stop()
-    assert [r["text"] for r in results] == texts
+    assert [text_of(r) for r in results] == texts
     assert max(len(b) for b in fake.batches) <= 4
     assert sorted(t for b in fake.batches for t in b) == sorted(texts)
     assert batcher.stats().items == 22
@@ -89,10 +89,10 @@ async def test_a_failing_item_fails_alone() -> None:
     futures = batcher.enqueue(["a", "bad", "c"])
     await batcher.stop()  # drains: runs the queued batch
     outcomes = await asyncio.gather(*futures, return_exceptions=True)
-    assert outcomes[0]["text"] == "a"
+    assert text_of(outcomes[0]) == "a"
     assert isinstance(outcomes[1], RuntimeError)
     assert "bad" in str(outcomes[1])
-    assert outcomes[2]["text"] == "c"
+    assert text_of(outcomes[2]) == "c"
     # The batch, then each item alone.
     assert fake.batches == [["a", "bad", "c"], ["a"], ["bad"], ["c"]]
     assert [r.ok for r in records] == [False, True, False, True]
@@ -108,7 +108,7 @@ async def test_queue_full_is_raised_at_once_and_all_or_none() -> None:
     assert batcher.queue_depth == 2  # nothing of the refused request was queued
     more = batcher.enqueue(["c"])
     await batcher.stop()
-    assert [f.result()["text"] for f in first + more] == ["a", "b", "c"]
+    assert [text_of(f.result()) for f in first + more] == ["a", "b", "c"]
 
 
 async def test_cancelled_waiters_are_skipped_and_the_loop_goes_on() -> None:
@@ -117,15 +117,15 @@ async def test_cancelled_waiters_are_skipped_and_the_loop_goes_on() -> None:
     await batcher.start()
     futures = batcher.enqueue(["keep", "gone", "also"])
     futures[1].cancel()
-    assert (await futures[0])["text"] == "keep"
-    assert (await futures[2])["text"] == "also"
+    assert text_of(await futures[0]) == "keep"
+    assert text_of(await futures[2]) == "also"
     assert fake.batches == [["keep", "also"]]
     # A waiter that gives up while its batch runs: the result is dropped, nothing breaks.
     fake.delay_s = 0.05
     with pytest.raises(asyncio.TimeoutError):
         await asyncio.wait_for(batcher.submit("slow"), 0.01)
     fake.delay_s = 0.0
-    assert (await batcher.submit("after"))["text"] == "after"
+    assert text_of(await batcher.submit("after")) == "after"
     await batcher.stop()
 
 

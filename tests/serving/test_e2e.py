@@ -27,7 +27,7 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
 from redheart_lit.evaluation.korean import COMPOSITE_NAMES
-from redheart_lit.tasks import BENTHAM_FACTORS, EMOTION_LABELS, SURD_SHARES
+from redheart_lit.tasks.spec import BENTHAM_FACTORS, EMOTION_LABELS, SURD_SHARES
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVE = ROOT / "serve.py"
@@ -115,7 +115,7 @@ def _check_result(result: dict[str, Any], version: str) -> None:
     assert list(surd) == list(SURD_SHARES)
     assert all(0.0 <= s <= 1.0 for s in surd.values())
     assert math.fsum(surd.values()) == pytest.approx(1.0, abs=1e-5)  # rounded to 6 digits
-    assert analysis["encoders"] == {"names": ["own"], "agreement": 1.0}
+    assert analysis["encoders"] == {"names": ["own"], "agreement": 1.0, "fusion_weights": None}
     assert -1.0 <= integrated["overall_sentiment"] <= 1.0
     for key in ("ethical_score", "regret_potential", "causal_clarity", "confidence"):
         assert 0.0 <= integrated[key] <= 1.0, key

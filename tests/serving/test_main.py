@@ -19,6 +19,7 @@ from hydra import initialize_config_dir
 from hydra.errors import ConfigCompositionException
 from omegaconf import DictConfig
 from omegaconf.errors import MissingMandatoryValue
+from tests.serving.fakes import text_of
 
 from redheart_lit.paths import config_dir
 from redheart_lit.serving import ServeSettings
@@ -164,7 +165,7 @@ def test_http_on_port_zero_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
             assert client.get("/ready").status_code == 200
             response = client.post("/v1/analyze", json={"texts": ["a", "나"]})
         assert response.status_code == 200
-        assert [r["text"] for r in response.json()["results"]] == ["a", "나"]
+        assert [text_of(r) for r in response.json()["results"]] == ["a", "나"]
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=20)
         # uvicorn shuts down gracefully, then re-raises the signal it caught.
@@ -208,7 +209,7 @@ def test_stdio_prints_nothing_but_the_protocol(tmp_path: Path) -> None:
         proc.stdin.flush()
         second = json.loads(proc.stdout.readline())
         assert second["id"] == 2
-        assert second["result"]["structuredContent"]["results"][0]["text"] == "안녕"
+        assert text_of(second["result"]["structuredContent"]["results"][0]) == "안녕"
         out, err = proc.communicate(timeout=20)  # closes stdin: the server exits
         assert out == "", out
         assert proc.returncode == 0, err

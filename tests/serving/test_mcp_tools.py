@@ -12,7 +12,7 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult, TextContent
-from tests.serving.fakes import FakeConfig, FakeOrchestrator
+from tests.serving.fakes import FakeConfig, FakeOrchestrator, text_of
 from tests.serving.harness import BASE_URL, serving
 
 from redheart_lit.serving import ServeSettings
@@ -33,7 +33,7 @@ async def connected(fake: FakeOrchestrator, **settings: Any) -> AsyncIterator[Cl
         await service.stop()
 
 
-def text_of(result: CallToolResult) -> str:
+def content_text(result: CallToolResult) -> str:
     (content,) = result.content
     assert isinstance(content, TextContent)
     return content.text
@@ -57,8 +57,8 @@ async def test_analyze_text_returns_the_http_envelope() -> None:
     body = result.structured_content
     assert body is not None
     assert body["model_version"] == "fake-0001"
-    assert [r["text"] for r in body["results"]] == ["오늘은 좋은 날"]
-    assert json.loads(text_of(result)) == body
+    assert [text_of(r) for r in body["results"]] == ["오늘은 좋은 날"]
+    assert json.loads(content_text(result)) == body
     assert fake.batches == [["오늘은 좋은 날"]]
 
 
@@ -67,7 +67,7 @@ async def test_analyze_texts_goes_through_the_batcher() -> None:
     async with connected(fake, max_wait_ms=1.0) as client:
         result = await client.call_tool("analyze_texts", {"texts": ["a", "b", "c"]})
     assert not result.is_error
-    assert [r["text"] for r in result.structured_content["results"]] == ["a", "b", "c"]  # type: ignore[index]
+    assert [text_of(r) for r in result.structured_content["results"]] == ["a", "b", "c"]  # type: ignore[index]
     assert fake.batches == [["a", "b", "c"]]
 
 
@@ -88,7 +88,7 @@ async def test_invalid_input_is_a_tool_error(
     async with connected(fake) as client:
         result = await client.call_tool(tool, arguments)
     assert result.is_error
-    assert message in text_of(result)
+    assert message in content_text(result)
     assert fake.batches == []
 
 
@@ -96,7 +96,7 @@ async def test_a_model_failure_is_a_tool_error() -> None:
     async with connected(FakeOrchestrator(fail_on={"boom"})) as client:
         result = await client.call_tool("analyze_texts", {"texts": ["fine", "boom"]})
     assert result.is_error
-    assert "inference_failed: texts[1]: the model failed" in text_of(result)
+    assert "inference_failed: texts[1]: the model failed" in content_text(result)
 
 
 async def test_http_mount_refuses_a_missing_token() -> None:
@@ -121,6 +121,6 @@ async def test_http_mount_serves_the_tools_with_the_token() -> None:
         ):
             result = await client.call_tool("analyze_text", {"text": "over http"})
         assert not result.is_error
-        assert result.structured_content["results"][0]["text"] == "over http"  # type: ignore[index]
+        assert text_of(result.structured_content["results"][0]) == "over http"  # type: ignore[index]
         metrics = (await s.client.get("/metrics", headers={"Authorization": "Bearer tok"})).text
     assert 'redheart_http_requests_total{route="/mcp",status="200"}' in metrics

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from tests.serving.fakes import FakeConfig, FakeOrchestrator
+from tests.serving.fakes import FakeConfig, FakeOrchestrator, text_of
 from tests.serving.harness import serving
 
 from redheart_lit.serving import ServeSettings
@@ -28,7 +28,7 @@ async def test_naive_mode_sends_each_request_whole_and_one_at_a_time() -> None:
         service.analyze(texts("a", "b")), service.analyze(texts("c")), service.analyze(texts("d"))
     )
     await service.stop()
-    assert [[r["text"] for r in rs] for rs in results] == [["a", "b"], ["c"], ["d"]]
+    assert [[text_of(r) for r in rs] for rs in results] == [["a", "b"], ["c"], ["d"]]
     assert sorted(fake.batches) == [["a", "b"], ["c"], ["d"]]
 
 
@@ -44,7 +44,7 @@ async def test_naive_mode_timeout_does_not_let_the_next_request_overlap() -> Non
     with pytest.raises(DeadlineExceededError):
         await service.analyze(texts("queued behind"))
     await asyncio.sleep(0.25)
-    assert [r["text"] for r in await service.analyze(texts("later"))] == ["later"]
+    assert [text_of(r) for r in await service.analyze(texts("later"))] == ["later"]
     await service.stop()
 
 

@@ -8,7 +8,7 @@ import torch
 
 from redheart_lit.data.batch import Batch
 from redheart_lit.data.schema import Record
-from redheart_lit.tasks import LABELS
+from redheart_lit.tasks.spec import labels as label_specs
 from redheart_lit.tokenizer import Encoding
 
 
@@ -33,7 +33,7 @@ class Collator:
             cf_ids = torch.zeros((0, 1), dtype=torch.long)
             cf_mask, cf_sids = cf_ids.bool(), cf_ids
         labels, label_mask = {}, {}
-        for key, spec in LABELS.items():
+        for key, spec in label_specs().items():
             shape = (len(records), spec.dim) if spec.dim else (len(records),)
             # NaN, not a fake value: any use of an unlabelled row poisons the loss visibly.
             values = torch.full(shape, float("nan"))

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from redheart_lit.tasks import BENTHAM_FACTORS, EMOTION_LABELS, SURD_SHARES
+from redheart_lit.tasks.spec import LabelSpec
+from redheart_lit.tasks.spec import labels as label_specs
 
 SURD_SUM_TOLERANCE = 1e-3
 _MAX_REPORTED = 20
@@ -46,63 +47,69 @@ def _unit(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and 0.0 <= value <= 1.0
 
 
-def _binary(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value in (0, 1)
+def _class_id(value: Any, n: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < n
+
+
+def _check_label(spec: LabelSpec, value: Any, has_cf: bool) -> tuple[Any, str | None]:
+    """``(parsed value, None)`` or ``(None, problem)`` for one label, by its kind."""
+    key, names = spec.key, spec.names
+    if spec.needs_counterfactual and not has_cf:
+        return None, f"labels.{key}: needs a counterfactual to compare with"
+    if spec.kind == "ids":
+        n = len(names)
+        if not isinstance(value, list) or not value:
+            return None, f"labels.{key}: must be a non-empty list of label ids"
+        if bad := [i for i in value if not _class_id(i, n)]:
+            return None, f"labels.{key}: unknown label id(s) {bad}; ids are 0..{n - 1}"
+        if len(set(value)) != len(value):
+            return None, f"labels.{key}: duplicate label ids in {value}"
+        return [1.0 if i in value else 0.0 for i in range(n)], None
+    if spec.kind in ("factors", "simplex"):
+        if not isinstance(value, dict) or set(value) != set(names):
+            got = sorted(value) if isinstance(value, dict) else type(value).__name__
+            return None, f"labels.{key}: must be an object with keys {list(names)}, got {got}"
+        if bad := [k for k in names if not _unit(value[k])]:
+            return None, f"labels.{key}: {bad} outside [0, 1] or not numbers"
+        if spec.kind == "simplex" and abs(sum(value.values()) - 1.0) > SURD_SUM_TOLERANCE:
+            return None, (
+                f"labels.{key}: shares sum to {sum(value.values()):.6f}, "
+                f"not 1 within {SURD_SUM_TOLERANCE}"
+            )
+        return [float(value[k]) for k in names], None
+    if spec.kind == "binary":
+        if not _class_id(value, 2):
+            return None, f"labels.{key}: must be 0 or 1, got {value!r}"
+        return float(value), None
+    if spec.kind == "unit":
+        if not _unit(value):
+            return None, f"labels.{key}: must be a number in [0, 1], got {value!r}"
+        return float(value), None
+    # kind == "class"
+    if not _class_id(value, len(names)):
+        return None, f"labels.{key}: must be a class id in 0..{len(names) - 1}, got {value!r}"
+    return float(value), None
 
 
 def _check_labels(labels: Any, has_cf: bool) -> tuple[dict[str, Any], list[str]]:
-    """Return ``(parsed labels, problems)``; each problem is ``field: what is wrong``."""
+    """Return ``(parsed labels, problems)``; each problem is ``field: what is wrong``.
+
+    The known label keys and how each is checked come from the task table.
+    """
     if not isinstance(labels, dict):
         return {}, ["labels: must be an object"]
+    specs = label_specs()
     parsed: dict[str, Any] = {}
     problems: list[str] = []
-    known = {"emotion", "bentham", "acceptability", "utility_pref", "regret", "surd"}
-    for key in sorted(set(labels) - known):
-        problems.append(f"labels.{key}: unknown label key; known: {sorted(known)}")
-    if "emotion" in labels:
-        ids = labels["emotion"]
-        n = len(EMOTION_LABELS)
-        if not isinstance(ids, list) or not ids:
-            problems.append("labels.emotion: must be a non-empty list of label ids")
-        elif bad := [
-            i for i in ids if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < n
-        ]:
-            problems.append(f"labels.emotion: unknown label id(s) {bad}; ids are 0..{n - 1}")
-        elif len(set(ids)) != len(ids):
-            problems.append(f"labels.emotion: duplicate label ids in {ids}")
-        else:
-            parsed["emotion"] = [1.0 if i in ids else 0.0 for i in range(n)]
-    for key, names in (("bentham", BENTHAM_FACTORS), ("surd", SURD_SHARES)):
-        if key not in labels:
-            continue
-        value = labels[key]
-        if not isinstance(value, dict) or set(value) != set(names):
-            got = sorted(value) if isinstance(value, dict) else type(value).__name__
-            problems.append(f"labels.{key}: must be an object with keys {list(names)}, got {got}")
-        elif bad := [k for k in names if not _unit(value[k])]:
-            problems.append(f"labels.{key}: {bad} outside [0, 1] or not numbers")
-        elif key == "surd" and abs(sum(value.values()) - 1.0) > SURD_SUM_TOLERANCE:
-            problems.append(
-                f"labels.surd: shares sum to {sum(value.values()):.6f}, "
-                f"not 1 within {SURD_SUM_TOLERANCE}"
-            )
-        else:
-            parsed[key] = [float(value[k]) for k in names]
-    for key in ("acceptability", "utility_pref"):
+    for key in sorted(set(labels) - set(specs)):
+        problems.append(f"labels.{key}: unknown label key; known: {sorted(specs)}")
+    for key, spec in specs.items():
         if key in labels:
-            if not _binary(labels[key]):
-                problems.append(f"labels.{key}: must be 0 or 1, got {labels[key]!r}")
-            elif key == "utility_pref" and not has_cf:
-                problems.append(
-                    "labels.utility_pref: a preference needs a counterfactual to compare with"
-                )
+            value, problem = _check_label(spec, labels[key], has_cf)
+            if problem is None:
+                parsed[key] = value
             else:
-                parsed[key] = float(labels[key])
-    if "regret" in labels:
-        if not _unit(labels["regret"]):
-            problems.append(f"labels.regret: must be a number in [0, 1], got {labels['regret']!r}")
-        else:
-            parsed["regret"] = float(labels["regret"])
+                problems.append(problem)
     return parsed, problems
 
 

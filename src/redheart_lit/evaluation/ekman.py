@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from redheart_lit.evaluation.classification import apply_thresholds, macro_f1
-from redheart_lit.tasks import EMOTION_LABELS
+from redheart_lit.tasks.spec import EMOTION_LABELS
 
 EKMAN_GROUPS: dict[str, tuple[str, ...]] = {
     "anger": ("anger", "annoyance", "disapproval"),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from redheart_lit.tasks import EMOTION_LABELS
+from redheart_lit.tasks.spec import EMOTION_LABELS
 
 KOREAN_COMPOSITES: dict[str, dict[str, float]] = {
     # 정: affectionate attachment built over shared time; care and warmth toward others.
@@ -27,7 +27,6 @@ KOREAN_COMPOSITES: dict[str, dict[str, float]] = {
     "chemyeon": {"embarrassment": 0.35, "nervousness": 0.20, "pride": 0.20,
                  "disapproval": 0.15, "remorse": 0.10},
 }  # fmt: skip
-HANGUL = {"jeong": "정", "han": "한", "chemyeon": "체면"}
 COMPOSITE_NAMES: tuple[str, ...] = tuple(KOREAN_COMPOSITES)
 
 # [28, 3]: WEIGHTS[i, c] is the weight of emotion label i in composite c.

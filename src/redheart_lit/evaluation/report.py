@@ -11,8 +11,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
-# Task sections of the report, in this order; each metric key is "<task>/<name>".
-TASK_ORDER = ("emotion", "bentham", "regret", "surd")
+from redheart_lit.tasks.spec import task_names
 
 # Every metric an evaluation reports, in report order: key -> (key of the count of rows it
 # was computed on, definition for the markdown table).
@@ -100,7 +99,8 @@ def render_markdown(report: EvaluationReport) -> str:
         lines.append(f"* command: `{report.command}`")
     lines += [f"* **note:** {note}" for note in report.notes]
     lines += ["", "Metrics are computed only on rows that carry the task's label.", ""]
-    for task in TASK_ORDER:
+    # Task sections in the task table's order; each metric key is "<task>/<name>".
+    for task in task_names():
         lines += _task_table(report.metrics, task)
     if not set(METRICS) & set(report.metrics):
         lines += ["No row of this split carries a label of the checkpoint's tasks.", ""]

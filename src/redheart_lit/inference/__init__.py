@@ -1,10 +1,11 @@
 """Production inference: the exported bundle, the orchestrator, and what it reports.
 
-No HTTP here; :mod:`redheart_lit.serving` puts a server around
+No HTTP and no Lightning here; :mod:`redheart_lit.serving` puts a server around
 :class:`ProductionOrchestrator`.
 """
 
-from redheart_lit.inference.bundle import Bundle, BundleError, export_checkpoint, load_bundle
+from redheart_lit.inference.bundle import Bundle, BundleError, load_bundle
+from redheart_lit.inference.export import export_bundle
 from redheart_lit.inference.orchestrator import (
     ProductionConfig,
     ProductionOrchestrator,
@@ -19,7 +20,7 @@ __all__ = [
     "ProductionConfig",
     "ProductionOrchestrator",
     "UnsupportedInputError",
-    "export_checkpoint",
+    "export_bundle",
     "load_bundle",
     "normalise",
     "validate",

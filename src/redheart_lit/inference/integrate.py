@@ -1,7 +1,7 @@
 """The ``integrated`` summary fields, each a fixed formula of the model's outputs.
 
 The formulas (and why) are in ``docs/inference.md``; keep the two in step. All inputs are
-calibrated probabilities (``RedHeartModel.probabilities``) or SURD shares, so every field
+calibrated probabilities (each task readout's ``probabilities``) or SURD shares, so every field
 is in a known range. A field whose task is switched off is None, never a made-up value.
 
 * ``overall_sentiment`` in [-1, 1]: the probability-weighted mean valence of the 28
@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from redheart_lit.surd_targets import GOEMOTIONS_VALENCE
+from redheart_lit.tasks.spec import EMOTION_VALENCE
 
-VALENCE = np.asarray(GOEMOTIONS_VALENCE)
+VALENCE = np.asarray(EMOTION_VALENCE)
 
 
 def overall_sentiment(emotion: np.ndarray) -> np.ndarray:

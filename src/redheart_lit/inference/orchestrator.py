@@ -16,24 +16,30 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from itertools import compress
 from typing import Any
 
 import numpy as np
 import torch
+from pydantic import TypeAdapter
 
 from redheart_lit.data.batch import Batch
-from redheart_lit.evaluation.ekman import EKMAN_LABELS, ekman_decisions, ekman_scores
-from redheart_lit.evaluation.korean import COMPOSITE_NAMES, korean_composites
 from redheart_lit.inference.bundle import Bundle, load_bundle
 from redheart_lit.inference.integrate import encoder_agreement, integrated
 from redheart_lit.inference.lru import LRUCache
+from redheart_lit.inference.result import result_model
 from redheart_lit.inference.text import InputError, validate
 from redheart_lit.model.backbone import FusedProjection
-from redheart_lit.tasks import BENTHAM_FACTORS, EMOTION_LABELS, SURD_SHARES
+from redheart_lit.tasks.readout.rounding import rounded
+from redheart_lit.tasks.spec import task_names
 
-# Digits kept in results: enough for any decision, short enough for a readable response.
-_DIGITS = 6
+
+@dataclass
+class Prediction:
+    """One model call's outputs as numpy: task -> its arrays, and the fusion statistics
+    (per-text encoder weights ``[N, K]`` and agreement ``[N]``) of a fused model."""
+
+    arrays: dict[str, dict[str, np.ndarray]]
+    fusion: tuple[np.ndarray, np.ndarray] | None
 
 
 class UnsupportedInputError(InputError):
@@ -43,7 +49,7 @@ class UnsupportedInputError(InputError):
 @dataclass(frozen=True)
 class ProductionConfig:
     """Args:
-    model_dir: folder written by ``python -m redheart_lit.export``.
+    model_dir: folder written by ``python -m redheart_lit.cli.export``.
     device: ``cpu``, ``cuda``, ``cuda:N`` or ``auto`` (cuda when available).
     precision: ``fp32`` or ``bf16`` (autocast; CUDA only).
     cache_size: results kept in the LRU cache; 0 switches it off.
@@ -88,13 +94,14 @@ class ProductionOrchestrator:
         self.cache = LRUCache(config.cache_size)
         model = self.bundle.model
         self.tasks = set(model.config.tasks)
-        self._fusion = (
-            model.backbone.input if isinstance(model.backbone.input, FusedProjection) else None
-        )
+        backbone_input = model.trunk.backbone.input
+        self._fusion = backbone_input if isinstance(backbone_input, FusedProjection) else None
         self._encoder_names = [e["name"] for e in self.bundle.encoders] or ["own"]
-        self._thresholds = np.array(
-            [self.bundle.thresholds["emotion"][label]["threshold"] for label in EMOTION_LABELS]
-        )
+        # Every registered task has a section in every result: null when this model does
+        # not predict it (readouts of the tasks it lacks only shape nothing).
+        readouts = dict(model.readouts.items())  # a ModuleDict has no .get
+        self._sections = {name: readouts.get(name) for name in task_names()}
+        self._results = TypeAdapter(list[result_model()])
 
     # -- public API --------------------------------------------------------------------
 
@@ -162,8 +169,15 @@ class ProductionOrchestrator:
 
     # -- the model ---------------------------------------------------------------------
 
-    @torch.inference_mode()
     def _run(self, texts: list[str]) -> list[dict[str, Any]]:
+        """Prediction (tensors to arrays), then shaping (arrays to checked JSON results)."""
+        results = self._shape(self._predict(texts), len(texts))
+        # Every result is checked against the typed schema the API and MCP publish.
+        self._results.validate_python(results)
+        return results
+
+    @torch.inference_mode()
+    def _predict(self, texts: list[str]) -> Prediction:
         model = self.bundle.model
         # The frozen encoders run under the same autocast as the model: with bf16 they are
         # most of a fused bundle's compute.
@@ -183,41 +197,37 @@ class ProductionOrchestrator:
             cf_sentence_ids=empty.to(self.device),
         )
         with autocast:
-            out = model(batch)
-            probs = {k: v.float().cpu().numpy() for k, v in model.probabilities(out).items()}
+            outputs = model(batch)
+            arrays = {
+                name: readout.arrays(outputs[name], readout.probabilities(outputs[name]))
+                for name, readout in model.readouts.items()
+            }
             fusion = self._fusion_stats(batch) if self._fusion is not None else None
-        surd = out.surd_shares.float().cpu().numpy() if out.surd_shares is not None else None
-        n = len(texts)
+        return Prediction(arrays, fusion)
+
+    def _shape(self, prediction: Prediction, n: int) -> list[dict[str, Any]]:
+        arrays, fusion = prediction.arrays, prediction.fusion
+        sections = {
+            name: readout.section(arrays[name], n) if readout is not None else [None] * n
+            for name, readout in self._sections.items()
+        }
         agreement = fusion[1] if fusion is not None else np.ones(n)
+        flat = {key: value for task_arrays in arrays.values() for key, value in task_arrays.items()}
         summary = integrated(
-            probs.get("emotion"), probs.get("acceptability"), probs.get("regret"), surd, agreement
-        )
-        # Rounded per array, then put into dicts: done value by value, building the results
-        # took an eighth of a 32-text call of the tiny model (docs/benchmarks.md, "Serving").
-        emotion = probs.get("emotion")
-        sections: dict[str, list[Any]] = {
-            "emotion": self._emotion(emotion) if emotion is not None else [None] * n,
-            "bentham": self._bentham(out, probs) if "bentham" in self.tasks else [None] * n,
-            "regret": (
-                [{"probability": p} for p in _rounded(probs["regret"])]
-                if "regret" in self.tasks else [None] * n
-            ),
-            "surd": (
-                [dict(zip(SURD_SHARES, row, strict=True)) for row in _rounded(surd)]
-                if surd is not None else [None] * n
-            ),
-        }  # fmt: skip
-        agreements = _rounded(agreement)
-        weights = _rounded(fusion[0]) if fusion is not None else None
-        fields = {key: None if v is None else _rounded(v) for key, v in summary.items()}
+            flat.get("emotion"), flat.get("acceptability"), flat.get("regret"),
+            flat.get("surd"), agreement,
+        )  # fmt: skip
+        agreements = rounded(agreement)
+        weights = rounded(fusion[0]) if fusion is not None else None
+        fields = {key: None if v is None else rounded(v) for key, v in summary.items()}
         results = []
         for i in range(n):
             # A list of its own per result: a caller editing one must not edit the others.
-            encoders: dict[str, Any] = {
-                "names": list(self._encoder_names), "agreement": agreements[i]
-            }  # fmt: skip
-            if weights is not None:
-                encoders["fusion_weights"] = weights[i]
+            encoders = {
+                "names": list(self._encoder_names),
+                "agreement": agreements[i],
+                "fusion_weights": weights[i] if weights is not None else None,
+            }
             results.append(
                 {
                     "model_version": self.version,
@@ -239,55 +249,6 @@ class ProductionOrchestrator:
         pooled = (states * mask).sum(1) / count  # [N, K, D]
         weights = (self._fusion.weights(states) * mask[..., 0]).sum(1) / count[..., 0]
         return weights.float().cpu().numpy(), encoder_agreement(pooled.float().cpu().numpy())
-
-    def _emotion(self, probs: np.ndarray) -> list[dict[str, Any]]:
-        decided = probs >= self._thresholds
-        rows = _rounded(probs)
-        ekman = _rounded(ekman_scores(probs))
-        korean = _rounded(korean_composites(probs))
-        on, ekman_on = decided.tolist(), ekman_decisions(decided).tolist()
-        return [
-            {
-                "probabilities": dict(zip(EMOTION_LABELS, rows[i], strict=True)),
-                "labels": list(compress(EMOTION_LABELS, on[i])),
-                "ekman": dict(zip(EKMAN_LABELS, ekman[i], strict=True)),
-                "ekman_labels": list(compress(EKMAN_LABELS, ekman_on[i])),
-                "korean": dict(zip(COMPOSITE_NAMES, korean[i], strict=True)),
-            }
-            for i in range(len(rows))
-        ]
-
-    @staticmethod
-    def _bentham(out: Any, probs: dict[str, np.ndarray]) -> list[dict[str, Any]]:
-        factors = _rounded(out.bentham_factors.float().cpu().numpy())
-        utility = _rounded(out.utility.float().cpu().numpy())
-        acceptability = _rounded(probs["acceptability"])
-        return [
-            {
-                "factors": dict(zip(BENTHAM_FACTORS, factors[i], strict=True)),
-                "utility": utility[i],
-                "acceptability": acceptability[i],
-            }
-            for i in range(len(factors))
-        ]
-
-
-def _rounded(values: np.ndarray) -> list[Any]:
-    """``values`` as nested lists of Python floats, each exactly ``round(float(v), _DIGITS)``.
-
-    Vectorised when every value is a float32 value (all model outputs are): such a value
-    times 10**6 is exact in float64 (a 24-bit mantissa times 15625 * 2**6 fits in 53
-    bits), so ``np.rint`` rounds the exact decimal half to even, as ``round`` does, and the
-    division by 10**6 is correctly rounded, as ``round``'s decimal-to-float step is. Any
-    other value (a float64 sum of them, say) is rounded one by one.
-    """
-    # Quiet: a float64 past float32's range (over) takes the slow path; NaN stays NaN.
-    with np.errstate(over="ignore", invalid="ignore"):
-        as_float32 = values.astype(np.float32)
-        if values.dtype == np.float32 or np.array_equal(as_float32, values, equal_nan=True):
-            scale = 10.0**_DIGITS
-            return (np.rint(as_float32.astype(np.float64) * scale) / scale).tolist()
-    return np.vectorize(_r, otypes=[object])(values).tolist()
 
 
 # Texts shorter than this many UTF-8 bytes share a bucket however their lengths differ.
@@ -311,10 +272,6 @@ def length_buckets(texts: list[str], max_size: int) -> list[list[str]]:
             first = size
         buckets[-1].append(text)
     return buckets
-
-
-def _r(value: float) -> float:
-    return round(float(value), _DIGITS)
 
 
 def _copy(result: dict[str, Any]) -> dict[str, Any]:

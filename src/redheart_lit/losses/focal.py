@@ -1,9 +1,10 @@
-"""Binary focal loss (Lin et al., 2017) for multi-label emotion targets."""
+"""Binary focal loss (Lin et al., 2017) for multi-label targets: ``loss/emotion=focal``."""
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 
 def binary_focal_loss(
@@ -23,3 +24,20 @@ def binary_focal_loss(
     if alpha is not None:
         loss = loss * (alpha * targets + (1 - alpha) * (1 - targets))
     return loss.mean()
+
+
+class FocalLoss(nn.Module):
+    """:func:`binary_focal_loss` on logits ``[N, K]`` and multi-hot targets ``[N, K]``."""
+
+    takes_logits = True
+
+    def __init__(self, gamma: float = 2.0, alpha: float | None = None) -> None:
+        super().__init__()
+        if gamma < 0:
+            raise ValueError(f"focal gamma must be >= 0, got {gamma}")
+        if alpha is not None and not 0.0 < alpha < 1.0:
+            raise ValueError(f"focal alpha must be in (0, 1) or null, got {alpha}")
+        self.gamma, self.alpha = gamma, alpha
+
+    def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return binary_focal_loss(logits, targets, self.gamma, self.alpha)

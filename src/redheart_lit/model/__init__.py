@@ -1,6 +1,9 @@
-"""The multitask network: backbone, analyzers, heads and auxiliary modules."""
+"""The network's shared parts: config, blocks, backbone, analyzer, head, trunk, auxiliaries.
 
-from redheart_lit.model.config import RedHeartConfig
-from redheart_lit.model.redheart import RedHeartModel, RedHeartOutput
+Each task's use of them is in ``redheart_lit.tasks.readout``.
+"""
 
-__all__ = ["RedHeartConfig", "RedHeartModel", "RedHeartOutput"]
+from redheart_lit.model.config import ModelConfig
+from redheart_lit.model.trunk import SharedStates, Trunk
+
+__all__ = ["ModelConfig", "SharedStates", "Trunk"]

@@ -1,7 +1,7 @@
 """Typed, self-validating model configuration.
 
 Hydra composes a plain mapping (``conf/model/*.yaml`` under ``config:``);
-:meth:`RedHeartConfig.from_dict` turns it into these dataclasses and rejects unknown keys,
+`ModelConfig.from_dict` turns it into these dataclasses and rejects unknown keys,
 so a typo in an override fails at start-up instead of being ignored. The same mapping is
 stored in every checkpoint, which rebuilds the model without Hydra.
 """
@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from redheart_lit.tasks import TASK_NAMES, check_task_names
+from redheart_lit.tasks.spec import check_task_names, task_names
 
 T = TypeVar("T")
 
@@ -209,8 +209,8 @@ class TokenizerConfig:
 
 
 @dataclass(frozen=True)
-class RedHeartConfig:
-    tasks: tuple[str, ...] = TASK_NAMES
+class ModelConfig:
+    tasks: tuple[str, ...] = field(default_factory=task_names)
     backbone: BackboneConfig = field(default_factory=BackboneConfig)
     analyzers: dict[str, AnalyzerConfig] = field(default_factory=dict)
     heads: dict[str, HeadConfig] = field(default_factory=dict)
@@ -225,7 +225,7 @@ class RedHeartConfig:
             missing = [t for t in self.tasks if t not in getattr(self, group)]
             if missing:
                 raise ValueError(f"model.config.{group} has no entry for task(s) {missing}")
-            extra = sorted(set(getattr(self, group)) - set(TASK_NAMES))
+            extra = sorted(set(getattr(self, group)) - set(task_names()))
             if extra:
                 raise ValueError(f"model.config.{group} names unknown task(s) {extra}")
         # An external encoder feeds hidden states. (input=hidden_states without one is
@@ -249,7 +249,7 @@ class RedHeartConfig:
             )
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> RedHeartConfig:
+    def from_dict(cls, values: dict[str, Any]) -> ModelConfig:
         values = dict(values)
         where = "model.config"
         known = {f.name for f in dataclasses.fields(cls)}
@@ -261,7 +261,7 @@ class RedHeartConfig:
         if aux_unknown:
             raise ValueError(f"unknown key(s) {aux_unknown} in {where}.aux")
         return cls(
-            tasks=tuple(values.get("tasks", TASK_NAMES)),
+            tasks=tuple(values.get("tasks", task_names())),
             backbone=_build(BackboneConfig, values.get("backbone"), f"{where}.backbone"),
             analyzers={
                 k: _build(AnalyzerConfig, v, f"{where}.analyzers.{k}")

@@ -25,13 +25,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from redheart_lit.inference.result import response_model
 from redheart_lit.serving.auth import BearerAuthMiddleware, check_bind, is_loopback
 from redheart_lit.serving.body import read_body
 from redheart_lit.serving.errors import NotReadyError, ServeError
 from redheart_lit.serving.mcp_tools import build_mcp_server
 from redheart_lit.serving.metrics import MetricsMiddleware, ServeMetrics
 from redheart_lit.serving.openapi import analyze_openapi
-from redheart_lit.serving.protocol import Analyzer
+from redheart_lit.serving.protocol import AnalysisBackend
 from redheart_lit.serving.request import decode_analyze_request
 from redheart_lit.serving.service import AnalysisService
 from redheart_lit.serving.settings import ServeSettings
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 
 
 def create_app(
-    orchestrator: Analyzer, settings: ServeSettings, *, token: str | None = None
+    orchestrator: AnalysisBackend, settings: ServeSettings, *, token: str | None = None
 ) -> FastAPI:
     """The app serving ``orchestrator``; ``token`` (when set) guards every route but /health."""
     check_bind(settings.host, token)
@@ -83,6 +84,8 @@ def create_app(
     @app.post(
         "/v1/analyze",
         summary="Analyze one text or a list of texts.",
+        # Documents the 200 body; the route returns its JSONResponse as it is.
+        response_model=response_model(),
         openapi_extra=analyze_openapi(settings.max_texts, orchestrator.config.max_chars),
     )
     async def analyze(request: Request) -> JSONResponse:

@@ -21,7 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from redheart_lit.paths import config_dir
 from redheart_lit.serving.auth import check_bind, load_token
-from redheart_lit.serving.protocol import Analyzer
+from redheart_lit.serving.protocol import AnalysisBackend
 from redheart_lit.serving.settings import ServeSettings
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def bundle_dir(ckpt: str) -> Path:
     if not path.is_dir():
         raise FileNotFoundError(
             f"ckpt={ckpt} is not a directory; pass the bundle written by "
-            "`python -m redheart_lit.export ckpt=PATH out=DIR`"
+            "`python -m redheart_lit.cli.export ckpt=PATH out=DIR`"
         )
     return path
 
@@ -59,7 +59,7 @@ def set_threads(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-def load_orchestrator(model_dir: Path, settings: ServeSettings) -> Analyzer:
+def load_orchestrator(model_dir: Path, settings: ServeSettings) -> AnalysisBackend:
     """Load the bundle; the orchestrator's own error names the file or encoder that failed."""
     # Imported here: torch and the model code load only when a model is actually served,
     # so `--help` and a bad setting answer at once.
@@ -76,7 +76,9 @@ def load_orchestrator(model_dir: Path, settings: ServeSettings) -> Analyzer:
     return ProductionOrchestrator(config)
 
 
-async def serve_http(orchestrator: Analyzer, settings: ServeSettings, token: str | None) -> None:
+async def serve_http(
+    orchestrator: AnalysisBackend, settings: ServeSettings, token: str | None
+) -> None:
     """Serve the HTTP app until SIGINT/SIGTERM; the port is announced on stdout first."""
     import uvicorn
 
@@ -101,7 +103,7 @@ async def serve_http(orchestrator: Analyzer, settings: ServeSettings, token: str
         await server.serve(sockets=[sock])
 
 
-async def serve_stdio(orchestrator: Analyzer, settings: ServeSettings) -> None:
+async def serve_stdio(orchestrator: AnalysisBackend, settings: ServeSettings) -> None:
     """Serve the MCP tools on stdin/stdout until stdin closes."""
     from redheart_lit.serving.mcp_tools import build_mcp_server
     from redheart_lit.serving.service import AnalysisService

@@ -15,6 +15,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 
+from redheart_lit.inference.result import response_model
 from redheart_lit.serving.errors import ServeError
 from redheart_lit.serving.request import build_request
 from redheart_lit.serving.service import AnalysisService
@@ -30,18 +31,27 @@ _ANNOTATIONS = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_w
 
 
 def build_mcp_server(service: AnalysisService) -> MCPServer:
-    """An MCPServer whose tools analyze texts through ``service``."""
+    """An MCPServer whose tools analyze texts through ``service``.
+
+    The tools' output schema is the typed result (``inference/result.py``): the SDK
+    publishes it as ``outputSchema`` and checks every answer against it.
+    """
     server: MCPServer = MCPServer(
         name="redheart", instructions=INSTRUCTIONS, version=service.version
     )
     max_chars = service.analyzer.config.max_chars
     max_texts = service.settings.max_texts
+    response = response_model()
 
-    async def analyze_text(text: str) -> dict[str, Any]:
+    async def analyze_text(text: str) -> Any:
         return await _analyze(service, {"text": text}, max_texts)
 
-    async def analyze_texts(texts: list[str]) -> dict[str, Any]:
+    async def analyze_texts(texts: list[str]) -> Any:
         return await _analyze(service, {"texts": texts}, max_texts)
+
+    # The return type is set here: the model is built from the registered tasks.
+    analyze_text.__annotations__["return"] = response
+    analyze_texts.__annotations__["return"] = response
 
     server.add_tool(
         analyze_text,

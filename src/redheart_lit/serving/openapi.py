@@ -1,7 +1,9 @@
 """The OpenAPI description of ``POST /v1/analyze``.
 
 The route decodes its body by hand (see ``request.py``), so FastAPI cannot infer the
-schema from a model; this module writes it out for ``/docs`` and ``/openapi.json``.
+request schema from a model; this module writes it out for ``/docs`` and
+``/openapi.json``. The 200 response is the typed result (``inference/result.py``), which
+the route declares as its ``response_model``.
 """
 
 from __future__ import annotations
@@ -61,21 +63,7 @@ def analyze_openapi(max_texts: int, max_chars: int) -> dict[str, Any]:
             },
         },
         "responses": {
-            "200": {
-                "description": "One result per text, in input order.",
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["results", "model_version"],
-                            "properties": {
-                                "results": {"type": "array", "items": {"type": "object"}},
-                                "model_version": {"type": "string"},
-                            },
-                        }
-                    }
-                },
-            },
+            "200": {"description": "One result per text, in input order."},
             "400": {"description": "Invalid UTF-8 or invalid JSON.", **error},
             "401": {"description": "Missing or wrong bearer token.", **error},
             "413": {"description": "Body over serve.max_body_bytes.", **error},

@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 
-class AnalyzerConfig(Protocol):
+class BackendConfig(Protocol):
     """The part of ``ProductionConfig`` the server reads."""
 
     @property
     def max_chars(self) -> int: ...
 
 
-class Analyzer(Protocol):
+class AnalysisBackend(Protocol):
     """A loaded model that analyzes texts; ``ProductionOrchestrator`` is the real one."""
 
     @property
@@ -25,7 +25,7 @@ class Analyzer(Protocol):
         ...
 
     @property
-    def config(self) -> AnalyzerConfig: ...
+    def config(self) -> BackendConfig: ...
 
     def validate_text(self, text: str) -> object:
         """Raise a ``ValueError`` (``InputError``) with a clear message for a text it will not take.

@@ -27,7 +27,7 @@ from redheart_lit.serving.errors import (
     OverloadedError,
 )
 from redheart_lit.serving.metrics import ServeMetrics
-from redheart_lit.serving.protocol import Analyzer
+from redheart_lit.serving.protocol import AnalysisBackend
 from redheart_lit.serving.request import AnalyzeRequest, check_texts
 from redheart_lit.serving.settings import ServeSettings
 
@@ -40,7 +40,10 @@ class AnalysisService:
     """Turns an :class:`AnalyzeRequest` into one result per text, or a typed ServeError."""
 
     def __init__(
-        self, analyzer: Analyzer, settings: ServeSettings, metrics: ServeMetrics | None = None
+        self,
+        analyzer: AnalysisBackend,
+        settings: ServeSettings,
+        metrics: ServeMetrics | None = None,
     ) -> None:
         self.analyzer = analyzer
         self.settings = settings

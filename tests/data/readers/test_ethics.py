@@ -8,7 +8,7 @@ import pytest
 from tests.data.fake_data import ethics_rows, write_ethics, write_lines
 
 from redheart_lit.data.readers import EthicsReader
-from redheart_lit.data.readers.ethics import TASKS, orient_pair
+from redheart_lit.data.readers.ethics import ETHICS_TASKS, orient_pair
 from redheart_lit.data.schema import DataError, Record
 
 
@@ -94,7 +94,7 @@ def test_header_is_checked(tmp_path: Path) -> None:
         EthicsReader(tmp_path, "virtue").read("train")
 
 
-@pytest.mark.parametrize("task", list(TASKS))
+@pytest.mark.parametrize("task", list(ETHICS_TASKS))
 def test_every_task_accepts_test_hard_and_names_the_missing_file(tmp_path: Path, task: str) -> None:
     write_ethics(tmp_path, task, {"test": ethics_rows(task, 3, "t")})
     reader = EthicsReader(tmp_path, task)

@@ -10,7 +10,7 @@ from tests.helpers import emotion_multi_hot
 
 from redheart_lit.data.readers import GoEmotionsReader
 from redheart_lit.data.schema import DataError, Record
-from redheart_lit.tasks import EMOTION_LABELS
+from redheart_lit.tasks.spec import EMOTION_LABELS
 
 ROWS = ['I "love" this!\t18,15\tc1', "Whatever.\t27"]
 

@@ -97,7 +97,7 @@ class EthicsTask:
     build: Build
 
 
-TASKS: dict[str, EthicsTask] = {
+ETHICS_TASKS: dict[str, EthicsTask] = {
     "utilitarianism": EthicsTask(
         "utilitarianism", "util", ("better", "worse"), header=False, build=_utilitarianism
     ),
@@ -117,23 +117,25 @@ class EthicsReader:
 
     Args:
         root: the ETHICS folder (holding ``utilitarianism/``, ``commonsense/``, ...).
-        task: a key of :data:`TASKS`.
+        task: a key of :data:`ETHICS_TASKS`.
     """
 
     def __init__(self, root: str | Path, task: str) -> None:
-        if task not in TASKS:
-            raise ValueError(f"EthicsReader: unknown task {task!r}; tasks are {list(TASKS)}")
+        if task not in ETHICS_TASKS:
+            raise ValueError(f"EthicsReader: unknown task {task!r}; tasks are {list(ETHICS_TASKS)}")
         self.root, self.task = Path(root), task
 
     def path(self, split: str) -> Path:
-        spec = TASKS[self.task]
+        spec = ETHICS_TASKS[self.task]
         return self.root / spec.folder / f"{spec.prefix}_{split}.csv"
 
     def read(self, split: str) -> list[Record]:
         if split not in SPLITS:
             raise ValueError(f"ETHICS has no split {split!r}; splits are {list(SPLITS)}")
-        spec = TASKS[self.task]
-        require_dir(self.root, f"the ETHICS folder, holding {', '.join(t + '/' for t in TASKS)}")
+        spec = ETHICS_TASKS[self.task]
+        require_dir(
+            self.root, f"the ETHICS folder, holding {', '.join(t + '/' for t in ETHICS_TASKS)}"
+        )
 
         def convert(row: Row) -> dict[str, Any]:
             text, counterfactual, labels = spec.build(dict(row.fields))

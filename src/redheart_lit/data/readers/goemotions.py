@@ -31,7 +31,7 @@ from redheart_lit.data.readers.rows import (
     require_file,
 )
 from redheart_lit.data.schema import DataError, Record
-from redheart_lit.tasks import EMOTION_LABELS
+from redheart_lit.tasks.spec import EMOTION_LABELS
 
 SPLITS = ("train", "dev", "test")
 _HF_SPLITS = {"train": "train", "dev": "validation", "test": "test"}

@@ -1,0 +1,1 @@
+"""Command-line entry points: train, eval, export, predict, params, memory (thin: logic lives below)."""

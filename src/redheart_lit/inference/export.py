@@ -1,0 +1,80 @@
+"""Write an exported bundle from a trained network (the layout: ``inference/bundle.py``).
+
+Takes a :class:`~redheart_lit.tasks.readout.MultiTaskNet`, so it needs no Lightning;
+``python -m redheart_lit.cli.export`` builds one from a checkpoint and calls
+:func:`export_bundle`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from safetensors.torch import save_model
+
+from redheart_lit.data.inputs import members_of
+from redheart_lit.encoders import load_encoder
+from redheart_lit.inference.bundle import FORMAT, BundleError, digest
+from redheart_lit.model.config import ModelConfig
+from redheart_lit.tasks.readout import MultiTaskNet
+from redheart_lit.tasks.spec import EMOTION_LABELS
+from redheart_lit.tokenizer import ByteTokenizer
+
+
+def _encoder_entries(config: ModelConfig) -> list[dict[str, Any]]:
+    """The external encoders a model reads, in input order (none for the own tokenizer)."""
+    spec = config.encoder
+    frozen = spec.frozen or spec.kind == "fused"
+    return [
+        {"name": m["name"], "revision": m.get("revision"), "frozen": frozen}
+        for m in members_of(dataclasses.asdict(spec))
+    ]
+
+
+def export_bundle(net: MultiTaskNet, out: str | Path, source: str = "") -> Path:
+    """Write the bundle of ``net`` into the empty or new folder ``out``; return ``out``.
+
+    External encoders are loaded once here, to record their identity and hidden size and
+    to save their tokenizers. ``source`` names the checkpoint, for the record.
+    """
+    net = net.cpu().eval()
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise BundleError(f"{out}: export folder is not empty; choose a new out=DIR")
+    (out / "tokenizer").mkdir(parents=True, exist_ok=True)
+    save_model(net, str(out / "model.safetensors"))
+
+    entries = _encoder_entries(net.config)
+    for i, entry in enumerate(entries):
+        loaded = load_encoder(entry["name"], entry["revision"])
+        entry.update(identity=loaded.identity, hidden_size=loaded.hidden_size)
+        entry["tokenizer"] = f"tokenizer/{i}"
+        loaded.tokenizer.save_pretrained(out / entry["tokenizer"])
+    if not entries:
+        tokenizer = ByteTokenizer.from_dict(dataclasses.asdict(net.config.tokenizer))
+        (out / "tokenizer" / "tokenizer.json").write_text(json.dumps(tokenizer.to_dict()) + "\n")
+    (out / "encoders.json").write_text(json.dumps(entries, indent=2) + "\n")
+
+    emotion = dict(net.readouts.items()).get("emotion")  # a ModuleDict has no .get
+    thresholds = emotion.thresholds if emotion is not None else None
+    table = {
+        label: {
+            "threshold": float(thresholds.value[i]) if thresholds is not None else 0.5,
+            "tuned": bool(thresholds.tuned[i]) if thresholds is not None else False,
+        }
+        for i, label in enumerate(EMOTION_LABELS)
+    }
+    fitted = int(thresholds.fitted_rows) if thresholds is not None else 0
+    (out / "thresholds.json").write_text(
+        json.dumps({"emotion": table, "fitted_on_dev_rows": fitted}, indent=2) + "\n"
+    )
+    meta = {
+        "format": FORMAT,
+        "version": digest(out / "model.safetensors"),
+        "source_checkpoint": source,
+        "model": net.config.to_dict(),
+    }
+    (out / "config.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return out

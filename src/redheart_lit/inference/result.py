@@ -1,0 +1,87 @@
+"""The analysis result, typed: one set of pydantic models for the orchestrator, the OpenAPI
+schema of ``POST /v1/analyze`` and the MCP tools' output schema.
+
+Each task's section (``analysis.<task>``) is its readout's ``section_model``; this module
+puts them together with the encoders' report and the integrated fields
+(``inference/integrate.py``). A section is null when the model does not predict its task.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from redheart_lit.tasks.readout import READOUTS
+from redheart_lit.tasks.spec import task_names
+
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Encoders(BaseModel):
+    """``analysis.encoders``: which encoders read the text and how far they agree."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    names: list[str] = Field(description="input encoders in order; ['own'] for the byte tokenizer")
+    agreement: Unit = Field(description="mean pairwise (1 + cos) / 2 of the encoders; 1 alone")
+    fusion_weights: list[Unit] | None = Field(
+        description="mean fusion weight of each encoder; null unless the input is fused"
+    )
+
+
+class Integrated(BaseModel):
+    """``integrated``: fixed formulas of the outputs (docs/inference.md); null when off."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    overall_sentiment: Annotated[float, Field(ge=-1.0, le=1.0)] | None
+    ethical_score: Unit | None
+    regret_potential: Unit | None
+    causal_clarity: Unit | None
+    confidence: Unit
+
+
+@cache
+def _result_model(tasks: tuple[str, ...]) -> type[BaseModel]:
+    sections: dict[str, Any] = {
+        name: (READOUTS[name].section_model | None, Field(description=f"the {name} task"))
+        for name in tasks
+    }
+    analysis = create_model(
+        "Analysis",
+        __config__=ConfigDict(extra="forbid"),
+        __doc__="``analysis``: each task's section, and the encoders.",
+        encoders=(Encoders, ...),
+        **sections,
+    )
+    return create_model(
+        "AnalysisResult",
+        __config__=ConfigDict(extra="forbid"),
+        __doc__="The result of one text.",
+        model_version=(str, Field(description="digest of the weights that produced it")),
+        analysis=(analysis, ...),
+        integrated=(Integrated, ...),
+    )
+
+
+def result_model() -> type[BaseModel]:
+    """The model of one result, with a section for every registered task."""
+    return _result_model(task_names())
+
+
+def response_model() -> type[BaseModel]:
+    """``{"results": [...], "model_version": "..."}``: the response of the API and MCP."""
+    return _response_model(task_names())
+
+
+@cache
+def _response_model(tasks: tuple[str, ...]) -> type[BaseModel]:
+    return create_model(
+        "AnalyzeResponse",
+        __config__=ConfigDict(extra="forbid"),
+        __doc__="One result per text, in input order.",
+        results=(list[_result_model(tasks)], ...),  # type: ignore[valid-type]
+        model_version=(str, ...),
+    )

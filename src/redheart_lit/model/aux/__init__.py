@@ -1,0 +1,1 @@
+"""Auxiliary modules: DSP spectrum, Kalman sentence state, calibration and thresholds."""

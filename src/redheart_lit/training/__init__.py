@@ -1,0 +1,1 @@
+"""Training-side helpers above the task modules: loading checkpoints."""
