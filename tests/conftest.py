@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,6 +39,15 @@ def compose_train(overrides: list[str], run_dir: Path) -> DictConfig:
 def compose_config(name: str, overrides: list[str], run_dir: Path) -> DictConfig:
     """Compose ``conf/<name>.yaml`` as its entry point would, with outputs in ``run_dir``."""
     return compose_run(overrides, run_dir, PROJECT_ROOT, config_name=name)
+
+
+def run_eval(args: list[str]) -> subprocess.CompletedProcess:
+    """``python eval.py *args`` from the project root, output captured."""
+    env = {**os.environ, "WANDB_MODE": "offline", "PYTHONUNBUFFERED": "1"}
+    return subprocess.run(
+        [sys.executable, "eval.py", *args], cwd=PROJECT_ROOT, env=env, capture_output=True,
+        text=True, timeout=120,
+    )  # fmt: skip
 
 
 @pytest.fixture

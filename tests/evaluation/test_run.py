@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from omegaconf import DictConfig, OmegaConf
-from tests.conftest import PROJECT_ROOT, TINY, compose_config, compose_train
+from tests.conftest import PROJECT_ROOT, TINY, compose_config, compose_train, run_eval
 from tests.helpers import tiny_config
 
 from redheart_lit.cli.train import train
@@ -30,14 +27,6 @@ VAL_EMOTION_ROWS = 40
 def compose_eval(overrides: list[str], run_dir: Path) -> DictConfig:
     """Compose ``eval.yaml`` as ``python eval.py`` would, with outputs in ``run_dir``."""
     return compose_config("eval", overrides, run_dir)
-
-
-def run_eval(args: list[str]) -> subprocess.CompletedProcess:
-    env = {**os.environ, "WANDB_MODE": "offline", "PYTHONUNBUFFERED": "1"}
-    return subprocess.run(
-        [sys.executable, "eval.py", *args], cwd=PROJECT_ROOT, env=env, capture_output=True,
-        text=True, timeout=120,
-    )  # fmt: skip
 
 
 @pytest.fixture

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import lightning as L
 import pytest
 import torch
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import run_eval
 from tests.helpers import tiny_config
 
 from redheart_lit.tasks import MultiTaskModule
 from redheart_lit.training.checkpoint import CheckpointError, load_checkpoint
-
-
-def run_eval(args: list[str]) -> subprocess.CompletedProcess:
-    env = {**os.environ, "WANDB_MODE": "offline", "PYTHONUNBUFFERED": "1"}
-    return subprocess.run(
-        [sys.executable, "eval.py", *args], cwd=PROJECT_ROOT, env=env, capture_output=True,
-        text=True, timeout=120,
-    )  # fmt: skip
 
 
 def test_checkpoint_without_thresholds_is_rejected_not_patched(tmp_path: Path) -> None:

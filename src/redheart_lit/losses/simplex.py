@@ -25,8 +25,8 @@ def surd_simplex_loss(
     return mse + sum_weight * (raw.sum(-1) - 1.0).pow(2).mean()
 
 
-class SimplexMSELoss(nn.Module):
-    """:func:`surd_simplex_loss`: the seed's MSE + ``sum_weight`` x (sum - 1)^2."""
+class _SimplexLoss(nn.Module):
+    """A loss on raw SURD shares with a ``sum_weight`` x (sum - 1)^2 term."""
 
     takes_logits = False
 
@@ -36,25 +36,21 @@ class SimplexMSELoss(nn.Module):
             raise ValueError(f"sum_weight must be >= 0, got {sum_weight}")
         self.sum_weight = sum_weight
 
+
+class SimplexMSELoss(_SimplexLoss):
+    """:func:`surd_simplex_loss`: the seed's MSE + ``sum_weight`` x (sum - 1)^2."""
+
     def forward(self, raw: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return surd_simplex_loss(raw, target, self.sum_weight)
 
 
-class SimplexKLLoss(nn.Module):
+class SimplexKLLoss(_SimplexLoss):
     """``mean_n KL(target_n || q_n)`` in nats, ``q = raw / sum(raw)``, plus the sum term.
 
     KL compares distributions, so it ignores the raw shares' scale; ``sum_weight`` keeps the
     same (sum - 1)^2 term as :class:`SimplexMSELoss` so that the raw shares stay near the
     simplex. Zero-target shares contribute nothing (``0 log 0 = 0``).
     """
-
-    takes_logits = False
-
-    def __init__(self, sum_weight: float = 0.1) -> None:
-        super().__init__()
-        if sum_weight < 0:
-            raise ValueError(f"sum_weight must be >= 0, got {sum_weight}")
-        self.sum_weight = sum_weight
 
     def forward(self, raw: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         raw, target = raw.float(), target.float()
