@@ -59,9 +59,11 @@ from harness import (
     LightningClock,
     StepClock,
     build,
+    checkpoint_network,
     compose_run,
     data_overrides,
     machine,
+    network_parameters,
     peak_rss_mib,
     sample_rows,
 )
@@ -70,8 +72,9 @@ from lightning.fabric.utilities.apply_func import move_data_to_device
 from omegaconf import DictConfig
 from torch.utils.flop_counter import FlopCounterMode, sdpa_backward_flop_count, sdpa_flop_count
 
+from redheart_lit.cli.export import export_checkpoint
 from redheart_lit.encoders import FusedFeatures
-from redheart_lit.inference import ProductionConfig, ProductionOrchestrator, export_checkpoint
+from redheart_lit.inference import ProductionConfig, ProductionOrchestrator
 from redheart_lit.inference.orchestrator import length_buckets
 from redheart_lit.optim import optimizer_state_bytes
 from redheart_lit.tasks.spec import BENTHAM_FACTORS, EMOTION_LABELS, SURD_SHARES
@@ -202,8 +205,7 @@ def step_flops(module: Any, batch: Any, device: torch.device, precision: str) ->
 
     def forward() -> None:
         with _autocast(device, precision):
-            out = module.model(batch)
-            holder["loss"] = module.loss(out, batch).total
+            holder["loss"] = module.batch_loss(batch)
 
     forward_flops = count_flops(forward)
     backward_flops = count_flops(lambda: holder["loss"].backward())
@@ -265,7 +267,7 @@ def model_flops(cfg_overrides: list[str], work: Path, device: torch.device) -> d
     ]
     (f0, b0), (f1, b1) = (step_flops(module, b, device, precision) for b in batches)
     # Checkpointing on: the backward pass recomputes every transformer block's forward.
-    module.model.set_gradient_checkpointing(True)
+    checkpoint_network(module, True)
     (hf0, hb0), (hf1, hb1) = (step_flops(module, b, device, precision) for b in batches)
     cf_fraction = len(with_cf) / len(records)
 
@@ -275,8 +277,8 @@ def model_flops(cfg_overrides: list[str], work: Path, device: torch.device) -> d
     forward = per_sample(f0, f1)
     # The hand count assumes a backward pass of twice the forward (dx and dW per product).
     by_hand = 3 * transformer_flops_per_sample(cfg.model.config, cf_fraction)
-    params = sum(p.numel() for p in module.model.parameters())
-    trainable = sum(p.numel() for p in module.model.parameters() if p.requires_grad)
+    params = sum(p.numel() for p in network_parameters(module))
+    trainable = sum(p.numel() for p in network_parameters(module) if p.requires_grad)
     result = {
         "method": (
             "torch.utils.flop_counter.FlopCounterMode (matmuls and attention; element-wise "
@@ -625,7 +627,7 @@ def serving(mode: Mode, base: list[str], work: Path) -> dict[str, Any]:
     _log("serving: model trained, exporting")
     ckpt = work / "serve" / "serve.ckpt"
     trainer.save_checkpoint(ckpt, weights_only=True)
-    model_params = sum(p.numel() for p in parts.module.model.parameters())
+    model_params = sum(p.numel() for p in network_parameters(parts.module))
     del trainer, parts
     _free()
     bundle = export_checkpoint(ckpt, work / "bundle")

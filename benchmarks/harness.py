@@ -21,8 +21,12 @@ from typing import Any
 import lightning as L
 import torch
 from omegaconf import DictConfig
+from torch import nn
 
-from redheart_lit import cli
+from redheart_lit.cli.compose import compose_run as compose_in
+from redheart_lit.cli.train import instantiate_run
+from redheart_lit.model.trunk import set_gradient_checkpointing
+from redheart_lit.tasks import MultiTaskModule
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_EXPERIMENTS = {"tiny": "experiment=tiny", "small": "experiment=sample_small"}
@@ -58,7 +62,7 @@ def data_overrides(root: Path) -> list[str]:
 
 def compose_run(overrides: list[str], run_dir: Path) -> DictConfig:
     """``conf/train.yaml`` composed as ``python train.py OVERRIDES`` would, writing to ``run_dir``."""
-    return cli.compose_run(overrides, run_dir, ROOT)
+    return compose_in(overrides, run_dir, ROOT)
 
 
 @dataclass
@@ -66,11 +70,32 @@ class Parts:
     """The objects of one configured run, built the way ``redheart_lit.cli.train`` builds them."""
 
     datamodule: L.LightningDataModule
-    module: Any  # RedHeartModule (with its loss, optimizer and scheduler factories)
+    module: MultiTaskModule  # with its losses, weighting, optimizer and scheduler factories
 
 
 def build(cfg: DictConfig) -> Parts:
-    return Parts(*cli.instantiate_run(cfg))
+    return Parts(*instantiate_run(cfg))
+
+
+def network_parameters(module: MultiTaskModule) -> list[nn.Parameter]:
+    """The network's parameters: the trunk and the task readouts, what an export holds.
+
+    Learned loss weights (``module.weighting``) are training state, not the model, so a
+    parameter count leaves them out.
+    """
+    parts = [module.trunk, *module.readouts().values()]
+    return [p for part in parts for p in part.parameters()]
+
+
+def checkpoint_network(module: MultiTaskModule, enabled: bool) -> None:
+    """Gradient checkpointing on every transformer block: trunk and task analyzers.
+
+    ``Trunk.set_gradient_checkpointing`` covers the trunk only; the analyzers live in the
+    readouts.
+    """
+    module.trunk.set_gradient_checkpointing(enabled)
+    for readout in module.readouts().values():
+        set_gradient_checkpointing(readout, enabled)
 
 
 @dataclass

@@ -50,6 +50,7 @@ from harness import (
     compose_run,
     data_overrides,
     machine,
+    network_parameters,
     peak_rss_mib,
     sample_rows,
 )
@@ -237,7 +238,7 @@ def run_point(
         extra={
             "model": model,
             "train_records": n_train,
-            "parameters": sum(p.numel() for p in parts.module.model.parameters()),
+            "parameters": sum(p.numel() for p in network_parameters(parts.module)),
             "torch_threads": torch.get_num_threads(),
             "model_overrides": lengths,
             "overrides": [o.replace(str(data), "<data>") for o in overrides if o not in BARE],
