@@ -51,20 +51,17 @@ from pathlib import Path
 from typing import Any
 
 import lightning as L
-import numpy as np
 import torch
+from common import ROOT, machine, peak_rss_mib, percentile
 from harness import (
     BARE,
-    ROOT,
     LightningClock,
     StepClock,
     build,
     checkpoint_network,
     compose_run,
     data_overrides,
-    machine,
     network_parameters,
-    peak_rss_mib,
     sample_rows,
 )
 from hydra.utils import instantiate
@@ -587,10 +584,6 @@ def fused_overrides(members: list[tuple[Path, int]]) -> list[str]:
     ]
 
 
-def _percentile_ms(seconds: list[float], q: float) -> float:
-    return round(float(np.percentile(seconds, q)) * 1000, 2)
-
-
 def serving(mode: Mode, base: list[str], work: Path) -> dict[str, Any]:
     """Train the fused model a few steps, export it, and time the orchestrator."""
     train_rows, held_out = sample_rows("train"), sample_rows("val") + sample_rows("test")
@@ -697,10 +690,10 @@ def serving(mode: Mode, base: list[str], work: Path) -> dict[str, Any]:
         f"{min(len(t.encode()) for t in texts)} to {max(len(t.encode()) for t in texts)} bytes",
         "single_text": {
             "requests": mode.serve_texts,
-            "p50_ms": _percentile_ms(single, 50),
-            "p95_ms": _percentile_ms(single, 95),
+            "p50_ms": round(percentile(single, 50) * 1000, 2),
+            "p95_ms": round(percentile(single, 95) * 1000, 2),
             "texts_per_s": round(len(single) / sum(single), 1),
-            "encode_only_p50_ms": _percentile_ms(encode_only, 50),
+            "encode_only_p50_ms": round(percentile(encode_only, 50) * 1000, 2),
         },
         "batch_32": {
             "batches": len(batches),

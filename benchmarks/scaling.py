@@ -40,18 +40,16 @@ from typing import Any
 
 import lightning as L
 import torch
+from common import ROOT, machine, peak_rss_mib, rss_mib
 from harness import (
     BARE,
     MODEL_EXPERIMENTS,
-    ROOT,
     LightningClock,
     StepClock,
     build,
     compose_run,
     data_overrides,
-    machine,
     network_parameters,
-    peak_rss_mib,
     sample_rows,
 )
 from hydra.utils import instantiate
@@ -175,14 +173,6 @@ class ShapeLog(L.Callback):
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:  # type: ignore[no-untyped-def]
         cf = batch.cf_input_ids
         self.steps.append((batch.input_ids.shape[1], len(batch), cf.shape[0], cf.shape[1]))
-
-
-def rss_mib() -> float:
-    """Resident memory of this process now (``VmRSS``), unlike the peak that getrusage gives."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("/proc/self/status has no VmRSS line; this benchmark needs Linux")
 
 
 def run_point(

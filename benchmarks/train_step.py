@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from harness import BARE, MODEL_EXPERIMENTS, LightningClock, StepClock, build, compose_run, machine
+from common import machine
+from harness import BARE, MODEL_EXPERIMENTS, LightningClock, StepClock, build, compose_run
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 from torch import nn
