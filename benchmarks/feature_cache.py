@@ -15,16 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import tempfile
 import time
 from pathlib import Path
 
-import torch
+from common import ROOT, machine
 
 from redheart_lit.encoders import FeatureCache, FrozenFeatures, load_encoder
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def load_texts(limit: int) -> tuple[list[str], str]:
@@ -69,9 +66,8 @@ def main() -> None:
         "speedup": round(cold / warm, 1),
         "cold_texts_per_s": round(len(texts) / cold, 1),
         "warm_texts_per_s": round(len(texts) / warm, 1),
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-                   f"torch {torch.__version__}, {torch.get_num_threads()} threads",
-    }  # fmt: skip
+        "machine": machine(),
+    }
     print(json.dumps(report))
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)

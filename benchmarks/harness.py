@@ -1,30 +1,30 @@
-"""What every training benchmark shares: composed configs, a step clock, the machine.
+"""What every training benchmark shares: composed configs, built runs, a step clock.
 
 The benchmarks build their objects from the same composed Hydra config as ``python
 train.py`` (``compose_run``, ``build``), so a benchmark measures the configured run, not a
 copy of it. ``StepClock`` records when each optimizer step ended and how many samples it
 took; ``LightningClock`` feeds it from Lightning's hooks, the other loops call ``tick``.
+What benchmarks report alike (the machine, percentiles, memory) is in ``common.py``.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import platform
-import resource
-import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import lightning as L
-import torch
+from common import ROOT
 from omegaconf import DictConfig
+from torch import nn
 
-from redheart_lit import cli
+from redheart_lit.cli import compose
+from redheart_lit.cli.train import instantiate_run
+from redheart_lit.model.trunk import set_gradient_checkpointing
+from redheart_lit.tasks import MultiTaskModule
 
-ROOT = Path(__file__).resolve().parents[1]
 MODEL_EXPERIMENTS = {"tiny": "experiment=tiny", "small": "experiment=sample_small"}
 # A bare training run: no validation, checkpoints, logger or progress bar, so the loop
 # that is timed is the training step and its data loading, as in the hand-written loops.
@@ -58,7 +58,7 @@ def data_overrides(root: Path) -> list[str]:
 
 def compose_run(overrides: list[str], run_dir: Path) -> DictConfig:
     """``conf/train.yaml`` composed as ``python train.py OVERRIDES`` would, writing to ``run_dir``."""
-    return cli.compose_run(overrides, run_dir, ROOT)
+    return compose.compose_run(overrides, run_dir, ROOT)
 
 
 @dataclass
@@ -66,11 +66,32 @@ class Parts:
     """The objects of one configured run, built the way ``redheart_lit.cli.train`` builds them."""
 
     datamodule: L.LightningDataModule
-    module: Any  # RedHeartModule (with its loss, optimizer and scheduler factories)
+    module: MultiTaskModule  # with its losses, weighting, optimizer and scheduler factories
 
 
 def build(cfg: DictConfig) -> Parts:
-    return Parts(*cli.instantiate_run(cfg))
+    return Parts(*instantiate_run(cfg))
+
+
+def network_parameters(module: MultiTaskModule) -> list[nn.Parameter]:
+    """The network's parameters: the trunk and the task readouts, what an export holds.
+
+    Learned loss weights (``module.weighting``) are training state, not the model, so a
+    parameter count leaves them out.
+    """
+    parts = [module.trunk, *module.readouts().values()]
+    return [p for part in parts for p in part.parameters()]
+
+
+def checkpoint_network(module: MultiTaskModule, enabled: bool) -> None:
+    """Gradient checkpointing on every transformer block: trunk and task analyzers.
+
+    ``Trunk.set_gradient_checkpointing`` covers the trunk only; the analyzers live in the
+    readouts.
+    """
+    module.trunk.set_gradient_checkpointing(enabled)
+    for readout in module.readouts().values():
+        set_gradient_checkpointing(readout, enabled)
 
 
 @dataclass
@@ -126,40 +147,3 @@ class LightningClock(L.Callback):
         if (batch_idx + 1) % trainer.accumulate_grad_batches == 0:
             loss = outputs["loss"] if isinstance(outputs, dict) else outputs
             self.clock.tick(float(loss) if loss is not None else None)
-
-
-def peak_rss_mib() -> float:
-    """Peak resident memory of this process so far (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def machine() -> dict[str, Any]:
-    """What the figures were measured on."""
-    cpu = platform.processor() or platform.machine()
-    with_cpuinfo = Path("/proc/cpuinfo")
-    if with_cpuinfo.is_file():
-        for line in with_cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    info: dict[str, Any] = {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "torch": torch.__version__,
-        "torch_threads": torch.get_num_threads(),
-        "python": platform.python_version(),
-        "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
-        "commit": _commit(),
-    }
-    return info
-
-
-def _commit() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-            check=True,
-        )  # fmt: skip
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return out.stdout.strip()

@@ -40,17 +40,16 @@ from typing import Any
 
 import lightning as L
 import torch
+from common import ROOT, machine, peak_rss_mib, rss_mib
 from harness import (
     BARE,
     MODEL_EXPERIMENTS,
-    ROOT,
     LightningClock,
     StepClock,
     build,
     compose_run,
     data_overrides,
-    machine,
-    peak_rss_mib,
+    network_parameters,
     sample_rows,
 )
 from hydra.utils import instantiate
@@ -176,14 +175,6 @@ class ShapeLog(L.Callback):
         self.steps.append((batch.input_ids.shape[1], len(batch), cf.shape[0], cf.shape[1]))
 
 
-def rss_mib() -> float:
-    """Resident memory of this process now (``VmRSS``), unlike the peak that getrusage gives."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("/proc/self/status has no VmRSS line; this benchmark needs Linux")
-
-
 def run_point(
     model: str,
     seq_len: int,
@@ -237,7 +228,7 @@ def run_point(
         extra={
             "model": model,
             "train_records": n_train,
-            "parameters": sum(p.numel() for p in parts.module.model.parameters()),
+            "parameters": sum(p.numel() for p in network_parameters(parts.module)),
             "torch_threads": torch.get_num_threads(),
             "model_overrides": lengths,
             "overrides": [o.replace(str(data), "<data>") for o in overrides if o not in BARE],

@@ -34,10 +34,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib.metadata
 import json
 import os
-import platform
 import queue
 import re
 import resource
@@ -56,8 +54,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+from common import ROOT, machine, percentile
 
-ROOT = Path(__file__).resolve().parents[1]
 SERVERS: dict[str, list[str]] = {
     "batched": [],
     "naive": ["serve.batching=false", "serve.cache_size=0"],
@@ -100,17 +98,6 @@ def make_texts(start: int, count: int) -> list[str]:
         pool = _ENGLISH if i % 2 == 0 else _KOREAN
         texts.append(f"{pool[(i // 2) % len(pool)]} ({i})")
     return texts
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The ``q``-th percentile (0..100) with linear interpolation between ranks."""
-    if not values:
-        raise ValueError("percentile of no values")
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * q / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 # -- the client ------------------------------------------------------------------------
@@ -581,9 +568,9 @@ def _spread(result: LevelResult) -> str:
 def doc_section(report: dict) -> str:
     """The generated part of the doc's Serving section."""
     results = [LevelResult(**r) for r in report["results"]]
-    machine = report["machine"]
+    host = report["machine"]
     loads = [x for r in results for x in r.loadavg_1m]
-    gpu = "a GPU is present but unused" if machine["gpu"] else "no GPU"
+    gpu = "a GPU is present but unused" if host["gpu"] else "no GPU"
     settings = " ".join([f"serve.threads={report['server_threads']}", *report["overrides"]])
     lines = [
         DOC_BEGIN,
@@ -592,9 +579,9 @@ def doc_section(report: dict) -> str:
         "exporting the bundles it lacks). Written by the script on "
         f"{report['date']}; raw numbers in `{report['out']}`.",
         "",
-        f"Machine: {machine['cpu']}, {machine['cpus']} CPU cores, {gpu} "
-        f"(`serve.device=cpu`), torch {machine['torch']}, Python {machine['python']}, "
-        f"{machine['platform']}. Both servers ran with `{settings}` and otherwise the "
+        f"Machine: {host['cpu']}, {host['cores']} CPU cores, {gpu} "
+        f"(`serve.device=cpu`), torch {host['torch']}, Python {host['python']}, "
+        f"{host['platform']}. Both servers ran with `{settings}` and otherwise the "
         "defaults of `conf/serve.yaml`. 1-minute load "
         f"average before each measurement: {min(loads):.2f} to {max(loads):.2f} "
         "(the server and the load generator count in it).",
@@ -632,23 +619,6 @@ def write_doc(path: Path, section: str) -> None:
     else:
         text = text.rstrip("\n") + f"\n\n{DOC_HEADING}\n\n{section}\n"
     path.write_text(text)
-
-
-def machine() -> dict[str, object]:
-    cpu = platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return {
-        "cpu": cpu,
-        "cpus": os.cpu_count(),
-        "gpu": Path("/dev/nvidia0").exists(),
-        "torch": _version("torch"),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -731,13 +701,6 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"\n(written to {args.out})")
     return 0
-
-
-def _version(package: str) -> str:
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
 
 
 def _relative(arg: str) -> str:

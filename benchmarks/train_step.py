@@ -8,11 +8,12 @@ For each model size, three ways train the same model on the same data with the s
 optimizer, schedule, gradient clipping and precision, each built from the same composed
 config (``experiment=tiny`` or ``experiment=sample_small``, the sample data, batch 16):
 
-* ``lightning``: ``RedHeartModule`` under ``lightning.Trainer``, as ``python train.py``
+* ``lightning``: ``MultiTaskModule`` under ``lightning.Trainer``, as ``python train.py``
   runs it (its training step logs the loss and updates the training metrics every step)
   with validation, checkpoints, logger and progress bar off;
-* ``plain``: a hand-written PyTorch loop: forward, loss, backward, clip, step;
-* ``hf``: Hugging Face ``transformers.Trainer`` wrapping the same model and loss.
+* ``plain``: a hand-written PyTorch loop: forward and loss (``module.batch_loss``),
+  backward, clip, step;
+* ``hf``: Hugging Face ``transformers.Trainer`` wrapping the same module and loss.
 
 Each round runs all three in turn, in a rotating order, in this process; samples/s is
 timed from the end of the last warm-up step to the end of the last step, and a ratio is
@@ -35,13 +36,15 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from harness import BARE, MODEL_EXPERIMENTS, LightningClock, StepClock, build, compose_run, machine
+from common import machine
+from harness import BARE, MODEL_EXPERIMENTS, LightningClock, StepClock, build, compose_run
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 from torch import nn
 
 from redheart_lit.data.batch import Batch
 from redheart_lit.optim import optimizer_state_bytes, parameter_groups
+from redheart_lit.tasks import MultiTaskModule
 
 WAYS = ("lightning", "plain", "hf")
 
@@ -65,7 +68,7 @@ def _autocast(cfg: DictConfig) -> contextlib.AbstractContextManager:
 
 
 def run_lightning(cfg: DictConfig) -> tuple[StepClock, Any]:
-    """Our training step: the configured ``RedHeartModule`` under ``lightning.Trainer``."""
+    """Our training step: the configured ``MultiTaskModule`` under ``lightning.Trainer``."""
     parts = build(cfg)
     clock = StepClock()
     trainer = instantiate(cfg.trainer, callbacks=[LightningClock(clock)], logger=False)
@@ -87,22 +90,19 @@ def run_plain(cfg: DictConfig) -> tuple[StepClock, Any]:
     """The loop a user writes by hand for the same model, loss, optimizer and schedule."""
     parts = build(cfg)
     module = parts.module
-    model, loss = module.model, module.loss
     parts.datamodule.setup("fit")
     loader = parts.datamodule.train_dataloader()
     steps = int(cfg.trainer.max_steps)
-    optimizer = module.optimizer_factory(parameter_groups([model, loss], module.weight_decay))
-    scheduler = module.scheduler_factory(optimizer, total_steps=steps)
+    optimizer, scheduler = _optimizer_and_schedule(module, steps)
     params = [p for group in optimizer.param_groups for p in group["params"]]
     clip = cfg.trainer.gradient_clip_val
-    model.train()
-    loss.train()
+    module.train()
     clock = StepClock()
     for step, batch in enumerate(_batches(loader)):
         if step == steps:
             break
         with _autocast(cfg):
-            total = loss(model(batch), batch).total
+            total = module.batch_loss(batch)
         optimizer.zero_grad(set_to_none=True)
         total.backward()
         if clip:
@@ -114,16 +114,28 @@ def run_plain(cfg: DictConfig) -> tuple[StepClock, Any]:
     return clock, optimizer
 
 
-class _LossOf(nn.Module):
-    """Model and loss as one module whose forward returns ``{"loss": ...}``, as HF expects."""
+def _optimizer_and_schedule(module: MultiTaskModule, steps: int) -> tuple[Any, Any]:
+    """The module's configured optimizer and schedule, built as ``configure_optimizers``
+    builds them, for the loops that run without a Trainer."""
+    groups = parameter_groups(module.training_modules(), module.weight_decay)
+    optimizer = module.optimizer_factory(groups)
+    return optimizer, module.scheduler_factory(optimizer, total_steps=steps)
 
-    def __init__(self, model: nn.Module, loss: nn.Module) -> None:
+
+class _LossOf(nn.Module):
+    """The module, with a forward that returns ``{"loss": ...}`` as HF expects.
+
+    Not kept as ``self.module``: HF's ``unwrap_model`` would take that for a wrapper (DDP)
+    and unwrap it.
+    """
+
+    def __init__(self, module: MultiTaskModule) -> None:
         super().__init__()
-        self.model, self.loss = model, loss
+        self.multitask = module
         self.last_loss = float("nan")
 
     def forward(self, batch: Batch) -> dict[str, torch.Tensor]:
-        total = self.loss(self.model(batch), batch).total
+        total = self.multitask.batch_loss(batch)
         self.last_loss = float(total.detach())
         return {"loss": total}
 
@@ -155,15 +167,12 @@ def run_hf(cfg: DictConfig, out_dir: Path) -> tuple[StepClock, Any]:
 
     parts = build(cfg)
     module = parts.module
-    wrapped = _LossOf(module.model, module.loss)
+    wrapped = _LossOf(module)
     parts.datamodule.setup("fit")
     clock = StepClock()
     batches = _KeywordBatches(parts.datamodule.train_dataloader(), clock)
     steps = int(cfg.trainer.max_steps)
-    optimizer = module.optimizer_factory(
-        parameter_groups([module.model, module.loss], module.weight_decay)
-    )
-    scheduler = module.scheduler_factory(optimizer, total_steps=steps)
+    optimizer, scheduler = _optimizer_and_schedule(module, steps)
 
     class BatchTrainer(Trainer):
         # Our batches are collated already: the Trainer takes our loader as it is.
@@ -275,12 +284,13 @@ def state_bytes_at_full_size(tmp: Path) -> dict[str, Any]:
     needed for that. torchao compiles its update per parameter shape, which takes minutes
     on CPU, so the update runs eagerly here: the state it allocates is the same.
     """
-    from redheart_lit.model import ModelConfig, RedHeartModel
+    from redheart_lit.model import ModelConfig
     from redheart_lit.optim import adamw
+    from redheart_lit.tasks.readout.net import MultiTaskNet
 
     cfg = compose_run(["experiment=full_330m"], tmp)
     torch.manual_seed(0)
-    model = RedHeartModel(ModelConfig.from_dict(cfg.model.config))
+    model = MultiTaskNet(ModelConfig.from_dict(cfg.model.config))
     params = sum(p.numel() for p in model.parameters() if p.requires_grad)
     for p in model.parameters():
         p.grad = torch.randn_like(p) * 1e-3
@@ -309,7 +319,7 @@ _PROFILE_GROUPS = (
     ("lightning_utilities", "lightning"),
     ("site-packages/lightning/", "lightning"),
     ("torchmetrics", "torchmetrics"),
-    ("redheart_lit/metrics", "redheart_lit metrics"),
+    ("redheart_lit/tasks/stage_metrics", "redheart_lit metrics"),
     ("redheart_lit", "redheart_lit model, loss, data"),
     ("transformers", "transformers"),
     ("accelerate", "transformers"),

@@ -1,8 +1,8 @@
-"""benchmarks/gpu.py: the FLOP counting it relies on, MFU, the peak table, and the --tiny run.
+"""benchmarks/gpu.py, the command line: when it runs, and the --tiny run end to end.
 
-The GPU path itself needs CUDA (the last test); everything it computes from a measurement
-(MFU, the peak, the FLOPs per sample) is checked here on CPU, and the --tiny run drives
-the same code end to end.
+The GPU path itself needs CUDA (the last test); what it computes from a measurement is
+checked on CPU in test_gpu_flops.py and test_gpu_peak.py, and the --tiny run drives the
+same code end to end.
 """
 
 from __future__ import annotations
@@ -16,93 +16,10 @@ from pathlib import Path
 import gpu  # benchmarks/gpu.py (tests/benchmarks/conftest.py puts benchmarks/ on sys.path)
 import pytest
 import torch
-from torch import nn
+from gpu_peak import peak_bf16
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "gpu.py"
-
-
-def test_linear_forward_and_backward_flops_match_hand_count() -> None:
-    """y = x W^T: forward 2mnk; backward 2mnk for dx plus 2mnk for dW."""
-    m, k, n = 5, 7, 3
-    layer = nn.Linear(k, n, bias=False)
-    x = torch.randn(m, k, requires_grad=True)
-    out: dict[str, torch.Tensor] = {}
-
-    def forward() -> None:
-        out["y"] = layer(x)
-
-    assert gpu.count_flops(forward) == 2 * m * n * k
-    assert gpu.count_flops(lambda: out["y"].sum().backward()) == 2 * (2 * m * n * k)
-
-
-def test_cpu_attention_is_counted_like_the_cuda_kernels() -> None:
-    """FlopCounterMode alone counts CPU attention as 0; the script maps it to torch's formula."""
-    b, h, length, d = 2, 3, 16, 8
-    q = torch.randn(b, h, length, d, requires_grad=True)
-    mask = torch.ones(b, 1, 1, length, dtype=torch.bool)
-    out: dict[str, torch.Tensor] = {}
-
-    def forward() -> None:
-        out["y"] = nn.functional.scaled_dot_product_attention(q, q, q, attn_mask=mask)
-
-    # Forward: scores Q K^T and the weighted sum A V, 2 L L d each per head.
-    assert gpu.count_flops(forward) == 2 * (2 * b * h * length * length * d)
-    # Backward as torch counts the fused kernels: scores recomputed + four products.
-    assert gpu.count_flops(lambda: out["y"].sum().backward()) == 5 * (2 * b * h * length**2 * d)
-
-
-def test_transformer_flops_by_hand(tmp_path: Path) -> None:
-    """experiment=tiny: D=32, F=64, L=96; 1-layer backbone and four 1-layer analyzers."""
-    from harness import compose_run
-
-    model = compose_run(["experiment=tiny"], tmp_path).model.config
-    per_layer = 96 * (8 * 32 * 32 + 6 * 32 * 64 + 4 * 96 * 32)  # 96 tokens
-    text, cf = 5 * per_layer, 3 * per_layer  # cf: backbone, bentham and regret analyzers
-    assert gpu.transformer_flops_per_sample(model, 0.25) == text + 0.25 * cf
-
-
-def test_mfu_is_achieved_over_peak() -> None:
-    # 2 GFLOP a sample at 150 samples/s = 300 GFLOP/s, on a 1 TFLOP/s card.
-    assert gpu.mfu(2e9, 150, 1e12) == pytest.approx(0.3)
-
-
-@pytest.mark.parametrize(
-    ("name", "card", "tflops"),
-    [
-        ("NVIDIA H100 80GB HBM3", "H100 SXM", 989.4),
-        ("NVIDIA H100 PCIe", "H100 PCIe", 756.5),
-        ("NVIDIA H100 NVL", "H100 NVL", 835.5),
-        ("NVIDIA H200", "H200", 989.4),
-        ("NVIDIA A100-SXM4-80GB", "A100", 312.0),
-        ("NVIDIA A100 80GB PCIe", "A100", 312.0),
-        ("NVIDIA L4", "L4", 121.0),
-        ("NVIDIA GeForce RTX 4090", "RTX 4090", 165.2),
-    ],
-)
-def test_peak_table(name: str, card: str, tflops: float) -> None:
-    peak = gpu.peak_bf16(name)
-    assert (peak.card, peak.flops) == (card, pytest.approx(tflops * 1e12))
-
-
-@pytest.mark.parametrize(
-    "name", ["NVIDIA L40S", "NVIDIA H200 NVL", "NVIDIA GeForce RTX 4090 D", "Tesla T4"]
-)
-def test_unknown_card_is_an_error_naming_the_flag(name: str) -> None:
-    with pytest.raises(ValueError, match="--peak-tflops"):
-        gpu.peak_bf16(name)
-
-
-def test_mig_slice_needs_an_explicit_peak() -> None:
-    with pytest.raises(ValueError, match="MIG"):
-        gpu.peak_bf16("NVIDIA H100 80GB HBM3 MIG 1g.10gb")
-
-
-def test_peak_tflops_overrides_the_table() -> None:
-    assert gpu.peak_bf16("NVIDIA L40S", 362.05).flops == pytest.approx(362.05e12)
-    assert gpu.peak_bf16("NVIDIA H100 80GB HBM3", 500).source == "--peak-tflops"
-    with pytest.raises(ValueError, match="> 0"):
-        gpu.peak_bf16("NVIDIA L40S", 0)
 
 
 def test_tiny_is_asked_for_by_flag_or_environment() -> None:
@@ -197,7 +114,7 @@ def test_tiny_run_writes_a_complete_report(tmp_path: Path) -> None:
 def test_gpu_run_measures_memory_and_mfu(tmp_path: Path) -> None:
     """A short GPU run: every figure of the main run and serving is filled in."""
     try:
-        gpu.peak_bf16(torch.cuda.get_device_name())
+        peak_bf16(torch.cuda.get_device_name())
     except ValueError as err:
         pytest.skip(str(err))
     out = tmp_path / "gpu.json"
