@@ -100,12 +100,21 @@ def test_a_refused_request_is_not_retried(fake_llm: FakeLLM) -> None:
     assert len(fake_llm.requests) == 1
 
 
-def test_no_key_never_falls_back_to_openai_api_key(
+def test_nothing_of_the_openai_environment_reaches_the_server(
     fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-meant-for-openai")
+    # Meant for OpenAI, not for whatever llm.base_url names.
+    account = {"OPENAI_API_KEY": "sk-for-openai", "OPENAI_ADMIN_KEY": "admin-for-openai",
+               "OPENAI_ORG_ID": "org-for-openai", "OPENAI_PROJECT_ID": "proj-for-openai"}  # fmt: skip
+    for name, value in account.items():
+        monkeypatch.setenv(name, value)
     ask(fake_llm, key=None)
-    assert fake_llm.requests[0].headers["authorization"] == f"Bearer {NO_KEY}"
+    ask(fake_llm, key=SECRET)
+    without, with_key = (r.headers for r in fake_llm.requests)
+    assert without["authorization"] == f"Bearer {NO_KEY}"
+    assert with_key["authorization"] == f"Bearer {SECRET}"
+    sent = json.dumps([without, with_key])
+    assert not [value for value in account.values() if value in sent]
 
 
 def test_retry_after_forms() -> None:

@@ -39,6 +39,11 @@ log = logging.getLogger(__name__)
 NO_KEY = "no-key"
 
 Sleep = Callable[[float], Awaitable[None]]
+# Omit removes a header the SDK would otherwise send.
+_WITHOUT_ACCOUNT_HEADERS: Any = {
+    "OpenAI-Organization": openai.Omit(),
+    "OpenAI-Project": openai.Omit(),
+}
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,9 @@ class ChatClient:
             base_url=settings.base_url,
             timeout=settings.timeout_s,
             max_retries=0,
+            # The SDK would add $OPENAI_ORG_ID and $OPENAI_PROJECT_ID as headers: they
+            # describe an OpenAI account and are none of another server's business.
+            default_headers=_WITHOUT_ACCOUNT_HEADERS,
         )
 
     async def close(self) -> None:
