@@ -49,14 +49,14 @@ def ask(server: FakeLLM, key: str | None = SECRET, waits: Waits | None = None,
 
 
 def test_request_carries_model_schema_settings_and_key(fake_llm: FakeLLM) -> None:
-    completion = ask(fake_llm, max_answer_tokens=300, seed=7)
+    completion = ask(fake_llm, max_answer_tokens=300, seed=7, extra_body={"top_k": 1})
     assert json.loads(completion.content)["emotions"][0]["label"] == "joy"
     assert (completion.usage.prompt_tokens, completion.usage.completion_tokens) == (100, 50)
     (request,) = fake_llm.requests
     assert request.body["model"] == "fake-model"
     assert request.body["response_format"] == response_format()
     assert (request.body["temperature"], request.body["seed"]) == (0.0, 7)
-    assert request.body["max_tokens"] == 300
+    assert (request.body["max_tokens"], request.body["top_k"]) == (300, 1)
     assert request.headers["authorization"] == f"Bearer {SECRET}"
 
 
