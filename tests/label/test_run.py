@@ -135,6 +135,18 @@ def test_an_identical_rerun_sends_nothing_and_writes_the_same_files(
     assert [r.row["text"] for r in fake_llm.requests] == [TEXTS[3]]
 
 
+def test_a_hand_edited_cache_entry_is_asked_again(tmp_path: Path, fake_llm: FakeLLM) -> None:
+    _, config = run(tmp_path, fake_llm, rows=text_rows()[:1])
+    (path,) = Path(config.cache_dir).glob("*/*.json")
+    entry = json.loads(path.read_text("utf-8"))
+    entry["answer"]["regret"] = 7  # breaks the schema
+    path.write_text(json.dumps(entry), "utf-8")
+    fake_llm.reset_requests()
+    summary, config = run(tmp_path, fake_llm, rows=text_rows()[:1])
+    assert (summary.labelled, summary.cached, len(fake_llm.requests)) == (1, 0, 1)
+    assert output(config)[0]["labels"]["regret"] == 0.2
+
+
 def test_token_cap_stops_cleanly_and_a_rerun_resumes(tmp_path: Path, fake_llm: FakeLLM) -> None:
     # Each answer reports 150 tokens: two answers reach the cap of 300.
     summary, config = run(tmp_path, fake_llm, max_tokens_total=300, concurrency=1)

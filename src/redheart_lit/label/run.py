@@ -200,8 +200,13 @@ class Labeller:
             return Outcome("kept", record=job.row)
         entry = self.cache.get(job.key)
         if entry is not None and (entry["status"] == "ok" or not self.settings.retry_rejects):
-            self.from_cache += entry["status"] == "ok"
-            return self._outcome(job, entry)
+            try:
+                outcome = self._outcome(job, entry)
+            except (KeyError, ValidationError) as err:
+                log.warning("row %s: cached answer unusable (%s); asking again", job.row["id"], err)
+            else:
+                self.from_cache += entry["status"] == "ok"
+                return outcome
         async with gate:
             if self.stop_reason:
                 return Outcome("unfinished")
