@@ -56,3 +56,13 @@ def test_help_explains_the_labeller() -> None:
     for needle in ("REDHEART_LLM_API_KEY", "dry_run=true", "llm.max_tokens_total", "Exit codes",
                    "redheart_lit.label.agreement", "redheart_lit.label.cache clear"):  # fmt: skip
         assert needle in out
+
+
+def test_the_labeller_imports_neither_torch_nor_lightning() -> None:
+    # It reads and checks records and talks HTTP; a start-up should not pay for torch.
+    code = (
+        "import sys, redheart_lit.label.run, redheart_lit.label.agreement, "
+        "redheart_lit.label.dry_run; "
+        "assert not {'torch', 'lightning'} & set(sys.modules), 'torch or lightning imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, timeout=60, check=True)

@@ -4,29 +4,36 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from tests.conftest import PROJECT_ROOT
-from tests.label.conftest import SECRET, TEXTS, read_rows, text_rows, write_rows
-from tests.label.fake_llm import INVALID_JSON, FakeLLM, Status
+import pytest
+from tests.conftest import PROJECT_ROOT, compose_config
+from tests.label.conftest import SECRET, TEXTS, fast_llm, read_rows, text_rows, write_rows
+from tests.label.fake_llm import INVALID_JSON, FakeLLM, Slow, Status
 
-from redheart_lit.label.run import EXIT_BUDGET
+from redheart_lit.label.__main__ import run
+from redheart_lit.label.run import EXIT_BUDGET, EXIT_INTERRUPTED, label_file
+from redheart_lit.label.settings import LabelSettings
 
 
-def label_cli(tmp_path: Path, *args: str, key: str | None = SECRET) -> subprocess.CompletedProcess:
-    """Run the labeller in ``tmp_path`` (its cache, logs and run folder land there)."""
+def _command(tmp_path: Path, args: tuple[str, ...], key: str | None) -> dict:
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "src"), "PYTHONUNBUFFERED": "1"}
     env.pop("REDHEART_ROOT", None)
     env.pop("REDHEART_LLM_API_KEY", None)
     if key is not None:
         env["REDHEART_LLM_API_KEY"] = key
-    return subprocess.run(
-        [sys.executable, "-m", "redheart_lit.label", "input=texts.jsonl",
-         "output=out/labelled.jsonl", f"hydra.run.dir={tmp_path / 'run'}", *args],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    argv = [sys.executable, "-m", "redheart_lit.label", "input=texts.jsonl",
+            "output=out/labelled.jsonl", f"hydra.run.dir={tmp_path / 'run'}", *args]  # fmt: skip
+    return {"args": argv, "cwd": tmp_path, "env": env, "text": True}
+
+
+def label_cli(tmp_path: Path, *args: str, key: str | None = SECRET) -> subprocess.CompletedProcess:
+    """Run the labeller in ``tmp_path`` (its cache, logs and run folder land there)."""
+    return subprocess.run(**_command(tmp_path, args, key), capture_output=True, timeout=120)
 
 
 def test_a_capped_run_exits_3_and_the_key_is_nowhere(tmp_path: Path, fake_llm: FakeLLM) -> None:
@@ -83,9 +90,44 @@ def test_dry_run_shows_prompt_schema_and_estimate_and_sends_nothing(
     assert not (tmp_path / "out").exists()
 
 
-def test_a_key_over_plain_http_to_another_host_is_refused(tmp_path: Path) -> None:
+def test_a_key_over_plain_http_to_another_host_is_refused_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REDHEART_LLM_API_KEY", SECRET)
+    overrides = ["input=missing.jsonl", "output=out.jsonl", "llm.model=m",
+                 "llm.base_url=http://10.255.255.1:8000/v1"]  # fmt: skip
+    with pytest.raises(ValueError, match="the key would cross the network unencrypted") as err:
+        run(compose_config("label", overrides, tmp_path))
+    assert SECRET not in str(err.value)
+
+
+def test_ctrl_c_writes_the_finished_rows_and_a_rerun_resumes(
+    tmp_path: Path, fake_llm: FakeLLM
+) -> None:
     write_rows(tmp_path / "texts.jsonl", text_rows())
-    done = label_cli(tmp_path, "llm.base_url=http://10.255.255.1:8000/v1", "llm.model=m")
-    assert done.returncode == 1
-    assert "the key would cross the network unencrypted" in done.stderr
-    assert SECRET not in done.stdout + done.stderr
+    fake_llm.script(TEXTS[2], [Slow(30)])  # the run is interrupted while it waits
+    args = (f"llm.base_url={fake_llm.base_url}", "llm.model=fake-model", "llm.concurrency=1")
+    process = subprocess.Popen(
+        **_command(tmp_path, args, SECRET), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 60
+    while not fake_llm.requests_for(TEXTS[2]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=60)
+    assert process.returncode == EXIT_INTERRUPTED
+    assert "stopped early: interrupted" in out
+    assert [r["id"] for r in read_rows(tmp_path / "out" / "labelled.jsonl")] == ["t0", "t1"]
+    # The same command again (in process, to save a start-up): only the rest is asked.
+    fake_llm.reset_requests()
+    fake_llm.script(TEXTS[2], [])
+    settings = LabelSettings(
+        input=str(tmp_path / "texts.jsonl"),
+        output=str(tmp_path / "out" / "labelled.jsonl"),
+        llm=fast_llm(fake_llm.base_url, concurrency=1),
+        cache_dir=str(tmp_path / "logs" / "cache" / "label"),
+        progress=False,
+    )
+    summary = label_file(settings, SECRET)
+    assert (summary.exit_code, summary.cached, summary.labelled) == (0, 2, 4)
+    assert [r.row["text"] for r in fake_llm.requests] == TEXTS[2:]
