@@ -14,6 +14,7 @@ from redheart_lit.evaluation.classification import (
     auroc,
     average_ranks,
     binary_accuracy,
+    cohen_kappa,
     f1_per_label,
     macro_f1,
     mean_absolute_error,
@@ -113,3 +114,27 @@ def test_no_rows_is_an_error_not_a_number(call) -> None:
 def test_mismatched_shapes_are_refused() -> None:
     with pytest.raises(ValueError, match="shapes differ"):
         binary_accuracy(np.zeros(3), np.zeros(2))
+
+
+def test_cohen_kappa_by_hand() -> None:
+    # a = 1 1 0 0, b = 1 0 0 0: p_o = 3/4; rates 1/2 and 1/4, so
+    # p_e = 1/2 * 1/4 + 1/2 * 3/4 = 1/2 and kappa = (3/4 - 1/2) / (1 - 1/2) = 1/2.
+    a = np.array([[1, 1], [1, 0], [0, 1], [0, 0]])
+    b = np.array([[1, 1], [0, 0], [0, 1], [0, 0]])
+    # Column 2 agrees on every row: p_o = 1, p_e = 1/2 * 1/2 * 2 = 1/2, kappa = 1.
+    assert cohen_kappa(a, b) == pytest.approx([0.5, 1.0])
+    assert cohen_kappa(a[:, 0], b[:, 0]) == pytest.approx([0.5])
+
+
+def test_cohen_kappa_is_nan_when_both_raters_use_one_class() -> None:
+    assert math.isnan(cohen_kappa(np.zeros(3), np.zeros(3))[0])
+    # One rater constant, the other not: defined (p_e < 1), here 0.
+    assert cohen_kappa(np.zeros(4), np.array([0, 0, 0, 1]))[0] == pytest.approx(0.0)
+
+
+def test_cohen_kappa_matches_sklearn() -> None:
+    metrics = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, 2, (40, 5)), rng.integers(0, 2, (40, 5))
+    expected = [metrics.cohen_kappa_score(a[:, k], b[:, k]) for k in range(5)]
+    assert cohen_kappa(a, b) == pytest.approx(expected)

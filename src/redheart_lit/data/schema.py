@@ -5,9 +5,11 @@ One JSON object per line, UTF-8::
     {"id": "en-0001", "text": "...", "lang": "en", "counterfactual": "...",
      "labels": {"emotion": [17, 15], "bentham": {...ten factors...}, "acceptability": 1,
                 "utility_pref": 1, "regret": 0.2,
-                "surd": {"synergy": .., "unique": .., "redundant": .., "leak": ..}}}
+                "surd": {"synergy": .., "unique": .., "redundant": .., "leak": ..}},
+     "context": {...}, "confidence": {"emotion": {...}}, "provenance": {...}}
 
-Every label is optional. Nothing is dropped or repaired: a bad row raises
+Every label is optional. ``context``, ``confidence`` and ``provenance`` describe labels
+(machine labels carry them) and are checked in ``data/annotations.py``. Nothing is dropped or repaired: a bad row raises
 :class:`DataError` whose message lists ``file:line: field: what is wrong`` for each problem.
 """
 
@@ -19,13 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from redheart_lit.data.annotations import check_annotations
 from redheart_lit.tasks.spec import LabelSpec
 from redheart_lit.tasks.spec import labels as label_specs
 
 SURD_SUM_TOLERANCE = 1e-3
 _MAX_REPORTED = 20
 _LANG = re.compile(r"[a-z]{2,3}")
-_RECORD_KEYS = {"id", "text", "lang", "counterfactual", "labels"}
+_RECORD_KEYS = {
+    "id", "text", "lang", "counterfactual", "labels", "context", "confidence", "provenance",
+}  # fmt: skip
 
 
 class DataError(ValueError):
@@ -34,13 +39,20 @@ class DataError(ValueError):
 
 @dataclass(frozen=True)
 class Record:
-    """A validated row. ``labels`` maps label key -> float or list of floats."""
+    """A validated row. ``labels`` maps label key -> float or list of floats.
+
+    ``context``, ``confidence`` and ``provenance`` are kept as written (JSON objects, or
+    None when absent); nothing trains on them.
+    """
 
     id: str
     text: str
     lang: str
     counterfactual: str | None = None
     labels: dict[str, Any] = field(default_factory=dict)
+    context: dict[str, Any] | None = None
+    confidence: dict[str, Any] | None = None
+    provenance: dict[str, Any] | None = None
 
 
 def _unit(value: Any) -> bool:
@@ -130,11 +142,28 @@ def parse_record(obj: Any) -> tuple[Record | None, list[str]]:
         problems.append(f"lang: must be an ISO 639 code such as 'en' or 'ko', got {lang!r}")
     if cf is not None and (not isinstance(cf, str) or not cf.strip()):
         problems.append("counterfactual: must be a non-empty string when present")
-    labels, label_problems = _check_labels(obj.get("labels", {}), has_cf=cf is not None)
+    raw_labels = obj.get("labels", {})
+    labels, label_problems = _check_labels(raw_labels, has_cf=cf is not None)
     problems += label_problems
+    emotion_ids = raw_labels["emotion"] if "emotion" in labels else None
+    # A bad emotion label is reported already; its confidence is not checked against it.
+    emotion_bad = emotion_ids is None and isinstance(raw_labels, dict) and "emotion" in raw_labels
+    problems += check_annotations(
+        {k: v for k, v in obj.items() if not (emotion_bad and k == "confidence")}, emotion_ids
+    )
     if problems:
         return None, problems
-    return Record(id=rid, text=text, lang=lang, counterfactual=cf, labels=labels), []
+    record = Record(
+        id=rid,
+        text=text,
+        lang=lang,
+        counterfactual=cf,
+        labels=labels,
+        context=obj.get("context"),
+        confidence=obj.get("confidence"),
+        provenance=obj.get("provenance"),
+    )
+    return record, []
 
 
 def load_jsonl(path: str | Path) -> list[Record]:

@@ -1,4 +1,4 @@
-"""Classification metrics on numpy arrays: F1 at given thresholds, accuracy, AUROC.
+"""Classification metrics on numpy arrays: F1 at given thresholds, accuracy, AUROC, kappa.
 
 Conventions, chosen to match sklearn and torchmetrics where they agree:
 
@@ -7,7 +7,8 @@ Conventions, chosen to match sklearn and torchmetrics where they agree:
   no positive predictions) is 0, as with sklearn's ``zero_division=0`` and torchmetrics.
   Macro-F1 averages over every label, so such a label pulls the average down.
 * AUROC is undefined when the targets hold one class only; it is then NaN, never an
-  invented 0.5.
+  invented 0.5. Cohen's kappa is NaN when chance agreement is 1 (both raters use one
+  and the same class throughout), as with sklearn.
 * Every function refuses empty input: a metric over no labelled rows is not a number.
 """
 
@@ -124,3 +125,22 @@ def mean_absolute_error(predictions: np.ndarray, targets: np.ndarray) -> float:
     predictions, targets = np.asarray(predictions, dtype=float), np.asarray(targets, dtype=float)
     _check_rows(predictions, targets)
     return float(np.abs(predictions - targets).mean())
+
+
+def cohen_kappa(rater_a: np.ndarray, rater_b: np.ndarray) -> np.ndarray:
+    """Cohen's kappa of two raters' binary decisions, per column of ``[N, K]``: ``[K]``.
+
+    ``kappa = (p_o - p_e) / (1 - p_e)``: ``p_o`` the share of rows where the two agree,
+    ``p_e`` the agreement expected by chance from each rater's own rate of positives.
+    Inputs are 0/1 (values in [0, 1] are binarised at 0.5); a 1-D input is one column.
+    """
+    a = np.asarray(rater_a, dtype=float) >= 0.5
+    b = np.asarray(rater_b, dtype=float) >= 0.5
+    _check_rows(a, b)
+    if a.ndim == 1:
+        a, b = a[:, None], b[:, None]
+    observed = (a == b).mean(0)
+    rate_a, rate_b = a.mean(0), b.mean(0)
+    chance = rate_a * rate_b + (1 - rate_a) * (1 - rate_b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(chance < 1.0, (observed - chance) / (1.0 - chance), np.nan)
