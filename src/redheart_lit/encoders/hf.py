@@ -42,13 +42,18 @@ def resolve_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class LoadedEncoder:
-    """A loaded tokenizer/model pair and the identity that keys its cached features."""
+    """A loaded tokenizer/model pair and the identity that keys its cached features.
+
+    ``prefix`` is what the config says to put before every text (e5: ``"query: "``); it
+    changes the features, so it keys the feature cache too.
+    """
 
     name: str
     revision: str | None
     tokenizer: object
     model: nn.Module
     identity: str
+    prefix: str = ""
 
     @property
     def hidden_size(self) -> int:
@@ -90,11 +95,15 @@ class HFTokenizer:
 
     Sentence ids come from the character offsets of each token, with the same sentence
     rule as the byte tokenizer, so the Kalman module sees the same sentences.
+
+    ``prefix`` goes before every text (e5 reads ``"query: "`` first); offsets stay
+    relative to the text, and the prefix's own tokens get empty spans, like specials.
     """
 
-    def __init__(self, tokenizer: object, max_length: int) -> None:
+    def __init__(self, tokenizer: object, max_length: int, prefix: str = "") -> None:
         self.tokenizer = tokenizer
         self.max_length = max_length
+        self.prefix = prefix
 
     def __call__(self, texts: list[str]) -> Encoding:
         return self.with_offsets(texts)[0]
@@ -102,20 +111,21 @@ class HFTokenizer:
     def with_offsets(self, texts: list[str]) -> tuple[Encoding, torch.Tensor]:
         """The encoding and each token's character span ``[B, L, 2]`` (empty for specials)."""
         enc = self.tokenizer(
-            texts, padding=True, truncation=True, max_length=self.max_length,
-            return_offsets_mapping=True, return_tensors="pt",
+            [self.prefix + t for t in texts], padding=True, truncation=True,
+            max_length=self.max_length, return_offsets_mapping=True, return_tensors="pt",
         )  # fmt: skip
+        offsets = (enc["offset_mapping"] - len(self.prefix)).clamp_min(0)
         sentence_ids = torch.zeros_like(enc["input_ids"])
         for row, text in enumerate(texts):
             starts = sentence_starts(text)
             current = 0
-            for col, (begin, end) in enumerate(enc["offset_mapping"][row].tolist()):
+            for col, (begin, end) in enumerate(offsets[row].tolist()):
                 # Special tokens have empty offsets: they join the sentence before them.
                 if end > begin:
                     current = bisect.bisect_right(starts, begin)
                 sentence_ids[row, col] = current
         encoding = Encoding(enc["input_ids"], enc["attention_mask"].bool(), sentence_ids)
-        return encoding, enc["offset_mapping"]
+        return encoding, offsets
 
 
 class HFTextEncoder(nn.Module):
