@@ -62,6 +62,7 @@ _TINY_CONFIG: dict[str, Any] = {
         "max_length": 128,
         "members": [],
         "fusion": "mean",
+        "prefix": "",
     },
 }
 

@@ -27,6 +27,8 @@ def test_identity_and_max_length_key_the_folder(tmp_path: Path) -> None:
     # Another revision, another config digest or another length never sees that entry.
     for identity, length in [("enc@v2#abc", 32), ("enc@default#def", 32), ("enc@default#abc", 64)]:
         assert FeatureCache(tmp_path, identity, length).get("hello") is None
+    # A text prefix changes the features too (e5's "query: ").
+    assert FeatureCache(tmp_path, "enc@default#abc", 32, prefix="query: ").get("hello") is None
     assert FeatureCache(tmp_path, "enc@default#abc", 32).get("hello") is not None
 
 

@@ -50,6 +50,20 @@ def test_hf_tokenizer_sentence_ids_match_the_byte_rule(tiny_encoder: Path) -> No
     assert enc.sentence_ids[1][enc.attention_mask[1]].max() == 0
 
 
+def test_prefix_is_read_first_but_spans_stay_the_texts(tiny_encoder: Path) -> None:
+    tokenizer = load_encoder(str(tiny_encoder)).tokenizer
+    texts = ["i lied. i was sorry!"]
+    plain, spans = HFTokenizer(tokenizer, 32).with_offsets(texts)
+    prefixed, prefixed_spans = HFTokenizer(tokenizer, 32, prefix="we helped ").with_offsets(texts)
+    # [CLS] we helped i lied ...: the prefix's tokens come first, with empty spans like
+    # specials; the text's tokens keep their spans and sentences.
+    assert prefixed.input_ids[0, 3:].tolist() == plain.input_ids[0, 1:].tolist()
+    assert prefixed_spans[0, 1:3].tolist() == [[0, 0], [0, 0]]
+    assert prefixed_spans[0, 3:].tolist() == spans[0, 1:].tolist()
+    assert prefixed.sentence_ids[0, :3].tolist() == [0, 0, 0]
+    assert prefixed.sentence_ids[0, 3:].tolist() == plain.sentence_ids[0, 1:].tolist()
+
+
 def test_frozen_encoder_has_no_gradients_and_stays_in_eval(tiny_encoder: Path) -> None:
     loaded = load_encoder(str(tiny_encoder))
     encoder = HFTextEncoder(loaded.model, frozen=True).train()

@@ -58,6 +58,7 @@ def test_unknown_keys_name_the_key_path(config: dict[str, Any], path: str, key: 
         (_edit("tasks", []), "at least one task"),
         (_edit("tokenizer.max_length", 200), "max_length=200 exceeds backbone.max_positions=128"),
         (_edit("heads.valence", {}), r"model\.config\.heads names unknown task\(s\) \['valence'\]"),
+        (_edit("encoder.prefix", "query: "), "prefix is read by kind=hf only, not kind=own"),
     ],
 )
 def test_invalid_values_are_rejected(config: dict[str, Any], message: str) -> None:

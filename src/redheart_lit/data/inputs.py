@@ -17,6 +17,7 @@ choice above is made here for both.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,13 @@ def members_of(encoder: dict[str, Any]) -> list[dict[str, Any]]:
     if encoder["kind"] == "fused":
         return [dict(m) for m in encoder["members"]]
     if encoder["kind"] == "hf":
-        return [{"name": encoder["name"], "revision": encoder.get("revision")}]
+        return [
+            {
+                "name": encoder["name"],
+                "revision": encoder.get("revision"),
+                "prefix": encoder.get("prefix", ""),
+            }
+        ]
     return []
 
 
@@ -81,9 +88,14 @@ def text_encoder(
     max_length = encoder["max_length"]
     if encoder["kind"] == "hf" and not encoder.get("frozen", True):
         tokenizer_of = load_tokenizer or (lambda i, m: load(i, m).tokenizer)
-        return HFTokenizer(tokenizer_of(0, members[0]), max_length)
-    loaded = [load(i, member) for i, member in enumerate(members)]
+        return HFTokenizer(tokenizer_of(0, members[0]), max_length, members[0].get("prefix", ""))
+    # The text prefix is a setting of the config, not of the model: attached here, once.
+    loaded = [
+        dataclasses.replace(load(i, member), prefix=member.get("prefix", ""))
+        for i, member in enumerate(members)
+    ]
     if encoder["kind"] == "fused":
         return FusedFeatures(loaded, max_length, cache_dir)
-    cache = FeatureCache(cache_dir, loaded[0].identity, max_length) if cache_dir else None
-    return FrozenFeatures(loaded[0], max_length, cache)
+    first = loaded[0]
+    cache = FeatureCache(cache_dir, first.identity, max_length, first.prefix) if cache_dir else None
+    return FrozenFeatures(first, max_length, cache)

@@ -1,7 +1,7 @@
 """On-disk cache of a frozen encoder's token features, one file per text.
 
-The folder is keyed by the encoder identity (name, revision, config digest) and the
-maximum length; the file by a hash of the text. Change any of them and the old entries
+The folder is keyed by the encoder identity (name, revision, config digest), the
+maximum length and the text prefix, if any; the file by a hash of the text. Change any of them and the old entries
 are simply never found again: there is nothing to invalidate by hand. Features are
 stored as float16 ``[L, E]`` (unpadded), half the size of float32 and exact enough for
 features that only feed a trainable projection.
@@ -19,13 +19,15 @@ import numpy as np
 
 
 class FeatureCache:
-    def __init__(self, root: str | Path, identity: str, max_length: int) -> None:
-        key = hashlib.sha256(f"{identity}|max_length={max_length}".encode()).hexdigest()[:20]
-        self.folder = Path(root) / key
+    def __init__(self, root: str | Path, identity: str, max_length: int, prefix: str = "") -> None:
+        # No prefix adds nothing to the key: caches written before prefixes existed stay valid.
+        key = f"{identity}|max_length={max_length}" + (f"|prefix={prefix!r}" if prefix else "")
+        self.folder = Path(root) / hashlib.sha256(key.encode()).hexdigest()[:20]
         self.folder.mkdir(parents=True, exist_ok=True)
         meta = self.folder / "meta.json"
         if not meta.exists():
-            meta.write_text(json.dumps({"identity": identity, "max_length": max_length}) + "\n")
+            fields = {"identity": identity, "max_length": max_length, "prefix": prefix}
+            meta.write_text(json.dumps(fields) + "\n")
         self.hits = self.misses = 0
 
     def _path(self, text: str) -> Path:

@@ -20,7 +20,7 @@ class FrozenFeatures:
     """
 
     def __init__(self, encoder: LoadedEncoder, max_length: int, cache: FeatureCache | None) -> None:
-        self.tokenize = HFTokenizer(encoder.tokenizer, max_length)
+        self.tokenize = HFTokenizer(encoder.tokenizer, max_length, encoder.prefix)
         self.model = HFTextEncoder(encoder.model, frozen=True)
         self.cache = cache
         self.hidden_size = encoder.hidden_size

@@ -100,7 +100,7 @@ class FusedFeatures:
         self.members = [
             FrozenFeatures(
                 m, max_length,
-                FeatureCache(cache_dir, m.identity, max_length) if cache_dir else None,
+                FeatureCache(cache_dir, m.identity, max_length, m.prefix) if cache_dir else None,
             )
             for m in members
         ]  # fmt: skip

