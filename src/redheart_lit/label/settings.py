@@ -9,10 +9,11 @@ that Hydra saves next to each run.
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+
+from redheart_lit.netaddr import is_loopback
 
 API_KEY_ENV = "REDHEART_LLM_API_KEY"
 
@@ -99,7 +100,7 @@ class LLMSettings:
     def check_key_transport(self, api_key: str | None) -> None:
         """Refuse to send a key over plain http to a host that is not this machine."""
         url = urlsplit(self.base_url)
-        plain = url.scheme == "http" and not _loopback(url.hostname or "")
+        plain = url.scheme == "http" and not is_loopback(url.hostname or "")
         if api_key and plain and not self.allow_insecure_http:
             raise ValueError(
                 f"${API_KEY_ENV} is set and llm.base_url uses plain http to "
@@ -138,15 +139,6 @@ class LabelSettings:
     def rejects(self) -> str:
         """Where rows go that could not be labelled: ``<output>.rejects.jsonl``."""
         return f"{self.output}.rejects.jsonl"
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:  # a host name: it may resolve to anything
-        return False
 
 
 def _number(key: str, value: Any, integer: bool) -> None:

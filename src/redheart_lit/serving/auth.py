@@ -10,13 +10,13 @@ open model endpoint on a network is a mistake nobody should make by omission.
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import json
 from collections.abc import Mapping
 from pathlib import Path
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from redheart_lit.netaddr import is_loopback
 from redheart_lit.serving.errors import UnauthorizedError
 
 TOKEN_ENV = "REDHEART_API_TOKEN"
@@ -52,16 +52,6 @@ def load_token(token_file: str | None, environ: Mapping[str, str]) -> str | None
     if not token.strip():
         raise AuthConfigError(f"serve.token_file={path} is empty; put the token on its first line")
     return token
-
-
-def is_loopback(host: str) -> bool:
-    """Whether binding ``host`` keeps the server reachable from this machine only."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:  # a host name: it may resolve to anything
-        return False
 
 
 def check_bind(host: str, token: str | None) -> None:
