@@ -52,7 +52,7 @@ def main() -> None:
     texts, source = load_texts(args.texts)
     encoder = load_encoder(args.encoder)
     with tempfile.TemporaryDirectory() as cache_dir:
-        cache = FeatureCache(cache_dir, encoder.identity, args.max_length)
+        cache = FeatureCache.for_encoder(cache_dir, encoder, args.max_length)
         features = FrozenFeatures(encoder, args.max_length, cache)
         cold = epoch(features, texts)
         warm = epoch(features, texts)

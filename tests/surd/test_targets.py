@@ -12,13 +12,13 @@ import pytest
 
 from redheart_lit.surd.decomposition import SHARE_NAMES
 from redheart_lit.surd.targets import (
-    GOEMOTIONS_LABELS,
-    GOEMOTIONS_VALENCE,
     main,
     per_sample_shares,
     quantile_bins,
     round_shares,
 )
+from redheart_lit.tasks.spec import EMOTION_LABELS as GOEMOTIONS_LABELS
+from redheart_lit.tasks.spec import EMOTION_VALENCE as GOEMOTIONS_VALENCE
 
 
 def test_valence_table() -> None:

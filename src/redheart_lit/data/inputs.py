@@ -97,5 +97,4 @@ def text_encoder(
     if encoder["kind"] == "fused":
         return FusedFeatures(loaded, max_length, cache_dir)
     first = loaded[0]
-    cache = FeatureCache(cache_dir, first.identity, max_length, first.prefix) if cache_dir else None
-    return FrozenFeatures(first, max_length, cache)
+    return FrozenFeatures(first, max_length, FeatureCache.for_encoder(cache_dir, first, max_length))

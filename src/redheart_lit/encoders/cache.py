@@ -14,8 +14,12 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from redheart_lit.encoders.hf import LoadedEncoder
 
 
 class FeatureCache:
@@ -29,6 +33,14 @@ class FeatureCache:
             fields = {"identity": identity, "max_length": max_length, "prefix": prefix}
             meta.write_text(json.dumps(fields) + "\n")
         self.hits = self.misses = 0
+
+    @classmethod
+    def for_encoder(
+        cls, root: str | Path | None, encoder: LoadedEncoder, max_length: int
+    ) -> FeatureCache | None:
+        """The cache of ``encoder``'s features (its identity and text prefix) under
+        ``root``; None when no root is configured."""
+        return cls(root, encoder.identity, max_length, encoder.prefix) if root else None
 
     def _path(self, text: str) -> Path:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()

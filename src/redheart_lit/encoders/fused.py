@@ -100,7 +100,7 @@ class FusedFeatures:
         self.members = [
             FrozenFeatures(
                 m, max_length,
-                FeatureCache(cache_dir, m.identity, max_length, m.prefix) if cache_dir else None,
+                FeatureCache.for_encoder(cache_dir, m, max_length),
             )
             for m in members
         ]  # fmt: skip

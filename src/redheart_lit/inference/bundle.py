@@ -17,7 +17,6 @@ hidden size and identity it was trained with. Any failure names the file or enco
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_model
 
 from redheart_lit.data.inputs import text_encoder
+from redheart_lit.digests import file_sha256
 from redheart_lit.encoders import EncoderLoadError, LoadedEncoder, load_encoder
 from redheart_lit.model.config import ModelConfig
 from redheart_lit.tasks.readout import MultiTaskNet
@@ -45,11 +45,7 @@ class BundleError(RuntimeError):
 
 def digest(path: Path) -> str:
     """The bundle version: the first 16 hex digits of the weights file's SHA-256."""
-    sha = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(block)
-    return sha.hexdigest()[:16]
+    return file_sha256(path)[:16]
 
 
 @dataclass

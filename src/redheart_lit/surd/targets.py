@@ -6,7 +6,7 @@ Recipe
 * **Agents** (continuous, one column each):
 
   1. *valence* -- mean GoEmotions sentiment of the record's emotion labels, using
-     :data:`GOEMOTIONS_VALENCE` (+1 positive, -1 negative, 0 ambiguous / neutral);
+     :data:`redheart_lit.tasks.spec.EMOTION_VALENCE` (+1 positive, -1 negative, 0 ambiguous / neutral);
   2. *utility* -- ``mean_k(sign_k * factor_k)`` over the ten Bentham factors, with the
      signs of :data:`UTILITY_SIGNS` (the model's utility starts from the same aggregation);
   3. *regret* -- the regret label as given.
@@ -45,13 +45,10 @@ from redheart_lit.surd.decomposition import SHARE_NAMES, state_shares
 from redheart_lit.tasks.spec import (
     BENTHAM_FACTORS,
     BENTHAM_UTILITY_SIGNS,
-    EMOTION_LABELS,
     EMOTION_VALENCE,
 )
 
 __all__ = [
-    "GOEMOTIONS_LABELS",
-    "GOEMOTIONS_VALENCE",
     "UTILITY_SIGNS",
     "main",
     "per_sample_shares",
@@ -61,16 +58,6 @@ __all__ = [
     "round_shares",
     "shares_of_states",
 ]
-
-GOEMOTIONS_LABELS: tuple[str, ...] = EMOTION_LABELS
-"""GoEmotions label names indexed by label id 0..27 (the task table's order)."""
-
-GOEMOTIONS_VALENCE: tuple[float, ...] = EMOTION_VALENCE
-"""Valence per GoEmotions label id, from GoEmotions' sentiment grouping:
-positive (+1) = admiration amusement approval caring desire excitement gratitude joy love
-optimism pride relief; negative (-1) = anger annoyance disappointment disapproval disgust
-embarrassment fear grief nervousness remorse sadness; ambiguous (confusion curiosity
-realization surprise) and neutral = 0."""
 
 UTILITY_SIGNS: dict[str, float] = dict(zip(BENTHAM_FACTORS, BENTHAM_UTILITY_SIGNS, strict=True))
 """Sign of each Bentham factor in utility: the aggregation the model's utility starts from."""
@@ -161,7 +148,7 @@ def shares_of_states(target: np.ndarray, states: np.ndarray, bins: int) -> np.nd
 
 def _valence(emotion_ids: Sequence[int]) -> float:
     """Mean GoEmotions valence of a record's label ids."""
-    return float(np.mean([GOEMOTIONS_VALENCE[int(i)] for i in emotion_ids]))
+    return float(np.mean([EMOTION_VALENCE[int(i)] for i in emotion_ids]))
 
 
 def _utility(bentham: Mapping[str, float], rec_id: Any) -> float:
