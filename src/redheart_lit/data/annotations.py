@@ -35,7 +35,8 @@ def _text(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
-def _unit(value: Any) -> bool:
+def is_unit(value: Any) -> bool:
+    """A number in [0, 1] (a bool is not a number here)."""
     return isinstance(value, int | float) and not isinstance(value, bool) and 0.0 <= value <= 1.0
 
 
@@ -72,7 +73,7 @@ def check_confidence(value: Any, emotion_ids: list[int] | None) -> list[str]:
     if not isinstance(scores, dict) or sorted(scores) != wanted:
         got = sorted(scores) if isinstance(scores, dict) else type(scores).__name__
         return [f"confidence.emotion: must have exactly the labelled emotions {wanted}, got {got}"]
-    if bad := sorted(k for k, p in scores.items() if not _unit(p)):
+    if bad := sorted(k for k, p in scores.items() if not is_unit(p)):
         return [f"confidence.emotion: {bad} outside [0, 1] or not numbers"]
     return []
 

@@ -17,20 +17,18 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from redheart_lit.data.annotations import check_annotations
+from redheart_lit.data.annotations import check_annotations, is_unit
+from redheart_lit.files import atomic_write
 from redheart_lit.tasks.spec import LabelSpec
 from redheart_lit.tasks.spec import labels as label_specs
 
 SURD_SUM_TOLERANCE = 1e-3
 _MAX_REPORTED = 20
 _LANG = re.compile(r"[a-z]{2,3}")
-_RECORD_KEYS = {
-    "id", "text", "lang", "counterfactual", "labels", "context", "confidence", "provenance",
-}  # fmt: skip
 
 
 class DataError(ValueError):
@@ -55,8 +53,8 @@ class Record:
     provenance: dict[str, Any] | None = None
 
 
-def _unit(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and 0.0 <= value <= 1.0
+# The fields of a record, in the order files are written in.
+RECORD_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Record))
 
 
 def _class_id(value: Any, n: int) -> bool:
@@ -81,7 +79,7 @@ def _check_label(spec: LabelSpec, value: Any, has_cf: bool) -> tuple[Any, str | 
         if not isinstance(value, dict) or set(value) != set(names):
             got = sorted(value) if isinstance(value, dict) else type(value).__name__
             return None, f"labels.{key}: must be an object with keys {list(names)}, got {got}"
-        if bad := [k for k in names if not _unit(value[k])]:
+        if bad := [k for k in names if not is_unit(value[k])]:
             return None, f"labels.{key}: {bad} outside [0, 1] or not numbers"
         if spec.kind == "simplex" and abs(sum(value.values()) - 1.0) > SURD_SUM_TOLERANCE:
             return None, (
@@ -94,7 +92,7 @@ def _check_label(spec: LabelSpec, value: Any, has_cf: bool) -> tuple[Any, str | 
             return None, f"labels.{key}: must be 0 or 1, got {value!r}"
         return float(value), None
     if spec.kind == "unit":
-        if not _unit(value):
+        if not is_unit(value):
             return None, f"labels.{key}: must be a number in [0, 1], got {value!r}"
         return float(value), None
     # kind == "class"
@@ -130,8 +128,8 @@ def parse_record(obj: Any) -> tuple[Record | None, list[str]]:
     if not isinstance(obj, dict):
         return None, [f"record: must be a JSON object, got {type(obj).__name__}"]
     problems = [
-        f"{k}: unknown field; known: {sorted(_RECORD_KEYS)}"
-        for k in sorted(set(obj) - _RECORD_KEYS)
+        f"{k}: unknown field; known: {sorted(RECORD_FIELDS)}"
+        for k in sorted(set(obj) - set(RECORD_FIELDS))
     ]
     rid, text, lang, cf = obj.get("id"), obj.get("text"), obj.get("lang"), obj.get("counterfactual")
     if not isinstance(rid, str) or not rid:
@@ -217,3 +215,10 @@ def raise_if_invalid(source: str | Path, errors: list[str], n_records: int) -> N
         raise DataError(f"{len(errors)} invalid row(s) in {source}:\n" + "\n".join(shown) + more)
     if not n_records:
         raise DataError(f"{source}: the file holds no records")
+
+
+def write_jsonl(path: str | Path, rows: list[dict[str, Any]]) -> None:
+    """Write ``rows`` one JSON object a line, atomically (see :func:`atomic_write`)."""
+    with atomic_write(path) as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from redheart_lit.files import atomic_write
 
 if TYPE_CHECKING:
     from redheart_lit.encoders.hf import LoadedEncoder
@@ -60,8 +60,5 @@ class FeatureCache:
 
     def put(self, text: str, features: np.ndarray) -> None:
         path = self._path(text)
-        path.parent.mkdir(exist_ok=True)
-        # Write then rename: a reader (another worker, a later epoch) never sees half a file.
-        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
+        with atomic_write(path, "wb") as handle:
             np.save(handle, features.astype(np.float16))
-        os.replace(handle.name, path)

@@ -43,9 +43,9 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from redheart_lit.digests import file_sha256
 from redheart_lit.encoders.e5_format import E5FormatError, PackedModel, read_packed
 from redheart_lit.encoders.hf import EncoderLoadError
+from redheart_lit.files import file_sha256
 
 if TYPE_CHECKING:
     from transformers import BertConfig, PreTrainedTokenizerFast

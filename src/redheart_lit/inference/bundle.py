@@ -27,8 +27,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load_model
 
 from redheart_lit.data.inputs import text_encoder
-from redheart_lit.digests import file_sha256
 from redheart_lit.encoders import EncoderLoadError, LoadedEncoder, load_encoder
+from redheart_lit.files import file_sha256
 from redheart_lit.model.config import ModelConfig
 from redheart_lit.tasks.readout import MultiTaskNet
 from redheart_lit.tokenizer import Encoding

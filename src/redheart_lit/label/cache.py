@@ -19,15 +19,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from redheart_lit.files import atomic_write
 from redheart_lit.label.prompts import Message
 
 log = logging.getLogger(__name__)
@@ -57,7 +56,6 @@ class AnswerCache:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
-        self.hits = 0
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"
@@ -72,7 +70,6 @@ class AnswerCache:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
             log.warning("unreadable cache entry %s (%s); asking again", path, err)
             return None
-        self.hits += 1
         return entry
 
     def has(self, key: str) -> bool:
@@ -80,13 +77,8 @@ class AnswerCache:
 
     def put(self, key: str, entry: dict[str, Any]) -> None:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=path.parent, suffix=".tmp", delete=False
-        ) as handle:
-            handle.write(text)
-        os.replace(handle.name, path)
+        with atomic_write(path) as handle:
+            handle.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
 
 
 @dataclass(frozen=True)

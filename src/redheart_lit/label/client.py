@@ -53,10 +53,6 @@ class Usage:
     prompt_tokens: int
     completion_tokens: int
 
-    @property
-    def total(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
 
 @dataclass(frozen=True)
 class Completion:

@@ -88,7 +88,7 @@ USAGE = "usage: python -m redheart_lit.label.gold gold=GOLD out=texts.jsonl [lan
 
 def main(argv: Sequence[str] | None = None) -> None:
     from redheart_lit.cli.dotlist import parse
-    from redheart_lit.label.run import write_jsonl
+    from redheart_lit.data.schema import write_jsonl
 
     args = parse(TextsArgs, sys.argv[1:] if argv is None else argv, USAGE)
     rows = texts_of(read_gold(args.gold, args.lang))

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from redheart_lit.data.annotations import FILLABLE_FIELDS
+from redheart_lit.data.schema import RECORD_FIELDS
 from redheart_lit.label.schema import LabelAnswer
 from redheart_lit.tasks.spec import labels as label_specs
 
 # Label keys the answer can fill, and the other record fields it can fill.
 ANSWER_LABELS = ("emotion", "bentham", "acceptability", "regret", "utility_pref")
-RECORD_ORDER = (
-    "id", "text", "lang", "counterfactual", "labels", "context", "confidence", "provenance",
-)  # fmt: skip
 
 
 def machine_fields(row: dict[str, Any]) -> set[str]:
@@ -64,7 +63,7 @@ def merge(
     # Earlier machine values are replaced by this answer's (or removed where it says null).
     for field in machine:
         labels.pop(field, None)
-        if field in ("counterfactual", "context", "confidence"):
+        if field in FILLABLE_FIELDS:
             out.pop(field, None)
     if "counterfactual" in machine:
         labels.pop("utility_pref", None)  # it compared with the counterfactual just removed
@@ -101,7 +100,7 @@ def merge(
         del out["labels"]
     if filled:
         out["provenance"] = {**provenance, "filled": filled}
-    return {key: out[key] for key in RECORD_ORDER if key in out}
+    return {key: out[key] for key in RECORD_FIELDS if key in out}
 
 
 def _position(order: list[str]) -> Any:

@@ -24,8 +24,6 @@ import asyncio
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -34,7 +32,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from redheart_lit.data.schema import load_jsonl
+from redheart_lit.data.schema import load_jsonl, write_jsonl
 from redheart_lit.label.budget import Budget
 from redheart_lit.label.cache import AnswerCache, cache_key
 from redheart_lit.label.client import ChatClient, Completion, ServerRefusedError, TransportError
@@ -315,18 +313,6 @@ def _problems(err: ValidationError, completion: Completion) -> str:
     if completion.refusal:
         found = f"- the model refused: {completion.refusal}\n" + found
     return found
-
-
-def write_jsonl(path: str | Path, rows: list[dict[str, Any]]) -> None:
-    """Write atomically: a reader never sees half a file, an old file stays until then."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, suffix=".tmp", delete=False
-    ) as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    os.replace(handle.name, path)
 
 
 def write_results(settings: LabelSettings, outcomes: list[Outcome | None]) -> None:
