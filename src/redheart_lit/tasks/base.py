@@ -42,13 +42,15 @@ class TaskStep:
     Attributes:
         loss: the task's unweighted loss, None when no row of the batch has its labels.
         output: the readout's output for the batch.
-        anchor: a scalar tied to every output tensor, for a zero loss that keeps the graph
-            alike on every rank when no task has labels (DDP).
     """
 
     loss: torch.Tensor | None
     output: Any
-    anchor: torch.Tensor
+
+    def zero(self) -> torch.Tensor:
+        """A zero tied to every output tensor: the loss of a batch without labels, which
+        keeps the graph alike on every rank (DDP). Built only when it is needed."""
+        return sum(t.sum() for t in vars(self.output).values() if isinstance(t, torch.Tensor)) * 0.0
 
 
 class TaskModule(TrainableModule):
@@ -127,8 +129,7 @@ class TaskModule(TrainableModule):
         self.stage_metrics[f"{stage}_metrics"].update(out, batch, probabilities, loss)
         if stage == "val":
             self._keep_calibration_rows(out, batch)
-        anchor = sum(t.sum() for t in vars(out).values() if isinstance(t, torch.Tensor))
-        return TaskStep(loss, out, anchor)
+        return TaskStep(loss, out)
 
     def compute_loss(self, out: Any, batch: Batch) -> torch.Tensor | None:
         """The task's loss over the rows labelled for it; None when there are none.

@@ -84,10 +84,10 @@ class TrainableModule(L.LightningModule):
         if self.trunk is None:
             raise RuntimeError(f"{type(self).__name__} has no trunk of its own to step with")
         shared = self.trunk(batch)
-        losses, anchors = {}, []
+        losses, steps = {}, []
         for name, task in self.task_modules().items():
             step = task.task_step(batch, shared, stage)
-            anchors.append(step.anchor)
+            steps.append(step)
             if step.loss is not None:
                 losses[name] = step.loss
         total = self.combine(losses)
@@ -95,7 +95,7 @@ class TrainableModule(L.LightningModule):
             self.total_losses[f"{stage}_loss"].update(total.detach())
         else:
             # No labels in this batch: a zero that keeps every rank's graph alike under DDP.
-            total = torch.stack(anchors).sum() * 0.0
+            total = torch.stack([s.zero() for s in steps]).sum()
         return total
 
     def _step_values_read(self) -> bool:

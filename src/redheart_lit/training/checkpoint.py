@@ -57,7 +57,10 @@ def _module_class(path: Path) -> type[TrainableModule]:
     """Which LightningModule saved ``path``: read from its hyperparameters."""
     from redheart_lit.tasks import TASK_MODULES, MultiTaskModule
 
-    hparams = torch.load(path, map_location="cpu", weights_only=True).get("hyper_parameters")
+    # Memory-mapped: only the hyperparameters are read here; load_from_checkpoint reads
+    # the weights afterwards.
+    saved = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    hparams = saved.get("hyper_parameters")
     if not isinstance(hparams, dict) or "config" not in hparams:
         raise KeyError("hyper_parameters.config is missing")
     if "own_trunk" not in hparams:
