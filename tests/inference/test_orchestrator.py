@@ -95,6 +95,7 @@ def test_fused_encoders_report_weights_and_agreement(fused_bundle: Path) -> None
         assert len(encoders["names"]) == 2
         assert sum(encoders["fusion_weights"]) == pytest.approx(1.0, abs=1e-5)
         assert 0 <= encoders["agreement"] <= 1
+        assert len(encoders["unk_rate"]) == 2
 
 
 def test_bad_config_values_are_named(tiny_bundle: Path) -> None:

@@ -126,7 +126,12 @@ def fake_result(text: str, version: str) -> dict[str, Any]:
             },
             "regret": {"probability": share},
             "surd": dict.fromkeys(SURD_SHARES, 0.25),
-            "encoders": {"names": [text], "agreement": 1.0, "fusion_weights": None},
+            "encoders": {
+                "names": [text],
+                "agreement": 1.0,
+                "fusion_weights": None,
+                "unk_rate": [0.0],
+            },
         },
         "integrated": {
             "overall_sentiment": share,

@@ -9,6 +9,7 @@ from redheart_lit.encoders.hf import (
     HFTokenizer,
     LoadedEncoder,
     load_encoder,
+    unk_rates,
 )
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "LoadedEncoder",
     "alignment",
     "load_encoder",
+    "unk_rates",
 ]

@@ -14,8 +14,11 @@ from __future__ import annotations
 import bisect
 import hashlib
 import importlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -157,3 +160,28 @@ class HFTextEncoder(nn.Module):
         with torch.set_grad_enabled(torch.is_grad_enabled() and not self.frozen):
             out = self.model(input_ids=input_ids, attention_mask=attention_mask.long())
         return out.last_hidden_state
+
+
+def unk_rates(tokenizers: Sequence[Any]) -> Callable[[list[str]], np.ndarray]:
+    """``texts -> [N, K]``: per text, the share of each tokenizer's tokens that are unknown.
+
+    A text in a script an encoder's vocabulary lacks (Korean through MiniLM's English word
+    pieces, say) still gets analysed; this rate is how a caller sees that the encoder could
+    not read it. Counted over the text's own tokens, specials and prefix excluded, without
+    truncation. The byte tokenizer reads every text (``tokenizers`` empty): one column of 0.
+    """
+
+    def rates(texts: list[str]) -> np.ndarray:
+        if not tokenizers:
+            return np.zeros((len(texts), 1))
+        out = np.zeros((len(texts), len(tokenizers)))
+        for k, tokenizer in enumerate(tokenizers):
+            unk = tokenizer.unk_token_id
+            if unk is None:  # byte-level BPE (RoBERTa): every text is readable
+                continue
+            ids = tokenizer(texts, add_special_tokens=False)["input_ids"]
+            for i, row in enumerate(ids):
+                out[i, k] = sum(t == unk for t in row) / max(len(row), 1)
+        return out
+
+    return rates

@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from safetensors import SafetensorError
 from safetensors.torch import load_model
 
 from redheart_lit.data.inputs import text_encoder
-from redheart_lit.encoders import EncoderLoadError, LoadedEncoder, load_encoder
+from redheart_lit.encoders import EncoderLoadError, LoadedEncoder, load_encoder, unk_rates
 from redheart_lit.files import file_sha256
 from redheart_lit.model.config import ModelConfig
 from redheart_lit.tasks.readout import MultiTaskNet
@@ -58,6 +59,8 @@ class Bundle:
     encode: Callable[[list[str]], Encoding]
     encoders: list[dict[str, Any]]
     thresholds: dict[str, Any]
+    # Per text and encoder, the share of its tokens the encoder's tokenizer could not read.
+    unk_rates: Callable[[list[str]], np.ndarray]
 
 
 def _read_json(path: Path) -> Any:
@@ -67,10 +70,8 @@ def _read_json(path: Path) -> Any:
         raise BundleError(f"{path}: not valid JSON ({err})") from err
 
 
-def _load_member(entry: dict[str, Any], folder: Path, index: int) -> LoadedEncoder:
+def _load_member(entry: dict[str, Any], folder: Path, index: int, tokenizer: Any) -> LoadedEncoder:
     """Encoder ``entry`` by name, with the tokenizer saved at export; sizes must match."""
-    from transformers import AutoTokenizer
-
     loaded = load_encoder(entry["name"], entry.get("revision"))
     where = f"{folder / 'encoders.json'} entry {index}"
     if loaded.hidden_size != entry["hidden_size"]:
@@ -83,7 +84,6 @@ def _load_member(entry: dict[str, Any], folder: Path, index: int) -> LoadedEncod
             f"encoder {entry['name']!r} is not the one the model was trained with: loaded "
             f"{loaded.identity}, expected {entry['identity']} ({where}); pin its revision"
         )
-    tokenizer = AutoTokenizer.from_pretrained(folder / entry["tokenizer"])
     return dataclasses.replace(loaded, tokenizer=tokenizer)
 
 
@@ -130,20 +130,27 @@ def load_bundle(path: str | Path, device: str = "cpu") -> Bundle:
 
     entries = _read_json(folder / "encoders.json")
     spec = config.encoder
+    # Each external encoder's tokenizer as saved at export, loaded once: the encoder reads
+    # through it, and the unknown-token rate is counted with it.
+    tokenizers = [_load_tokenizer(folder / entry["tokenizer"]) for entry in entries]
 
     def load(index: int, _member: dict[str, Any]) -> LoadedEncoder:
-        member = _load_member(entries[index], folder, index)
+        member = _load_member(entries[index], folder, index, tokenizers[index])
         member.model.to(device)
         return member
 
     def load_tokenizer(index: int, _member: dict[str, Any]) -> Any:
-        from transformers import AutoTokenizer
-
-        return AutoTokenizer.from_pretrained(folder / entries[index]["tokenizer"])
+        return tokenizers[index]
 
     tokenizer = _read_json(folder / "tokenizer" / "tokenizer.json") if spec.kind == "own" else {}
     encode = text_encoder(
         tokenizer, dataclasses.asdict(spec), None, load=load, load_tokenizer=load_tokenizer
     )
     thresholds = _read_json(folder / "thresholds.json")
-    return Bundle(folder, version, model, encode, entries, thresholds)
+    return Bundle(folder, version, model, encode, entries, thresholds, unk_rates(tokenizers))
+
+
+def _load_tokenizer(path: Path) -> Any:
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(path)

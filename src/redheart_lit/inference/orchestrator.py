@@ -40,6 +40,7 @@ class Prediction:
 
     arrays: dict[str, dict[str, np.ndarray]]
     fusion: tuple[np.ndarray, np.ndarray] | None
+    unk_rates: np.ndarray
 
 
 class UnsupportedInputError(InputError):
@@ -203,7 +204,7 @@ class ProductionOrchestrator:
                 for name, readout in model.readouts.items()
             }
             fusion = self._fusion_stats(batch) if self._fusion is not None else None
-        return Prediction(arrays, fusion)
+        return Prediction(arrays, fusion, self.bundle.unk_rates(texts))
 
     def _shape(self, prediction: Prediction, n: int) -> list[dict[str, Any]]:
         arrays, fusion = prediction.arrays, prediction.fusion
@@ -219,6 +220,7 @@ class ProductionOrchestrator:
         )  # fmt: skip
         agreements = rounded(agreement)
         weights = rounded(fusion[0]) if fusion is not None else None
+        unk_rates = rounded(prediction.unk_rates)
         fields = {key: None if v is None else rounded(v) for key, v in summary.items()}
         results = []
         for i in range(n):
@@ -227,6 +229,7 @@ class ProductionOrchestrator:
                 "names": list(self._encoder_names),
                 "agreement": agreements[i],
                 "fusion_weights": weights[i] if weights is not None else None,
+                "unk_rate": unk_rates[i],
             }
             results.append(
                 {

@@ -29,6 +29,10 @@ class Encoders(BaseModel):
     fusion_weights: list[Unit] | None = Field(
         description="mean fusion weight of each encoder; null unless the input is fused"
     )
+    unk_rate: list[Unit] = Field(
+        description="per encoder, the share of the text's tokens its tokenizer could not read "
+        "(the encoder unknown-token rate); near 1 means that encoder could not read the text"
+    )
 
 
 class Integrated(BaseModel):
