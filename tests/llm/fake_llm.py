@@ -15,7 +15,7 @@ valid answer. Steps:
 Every request is recorded (headers, body), and every answer reports ``usage`` of
 :data:`PROMPT_TOKENS` + :data:`COMPLETION_TOKENS` unless ``report_usage`` is off.
 
-Import as ``from tests.label.fake_llm import ...``.
+Import as ``from tests.llm.fake_llm import ...``.
 """
 
 from __future__ import annotations
