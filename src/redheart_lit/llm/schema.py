@@ -30,7 +30,8 @@ class Strict(BaseModel):
 
 
 class EthicalContext(Strict):
-    """Who acts, the act, who is affected and what follows: a record's ``context``."""
+    # Who acts, the act, who is affected and what follows: a record's ``context``. No
+    # docstring: pydantic would put it in the schema, and so in the labeller's cache keys.
 
     agent: Text = Field(description="who acts")
     act: Text = Field(description="what they do, in a few words")
