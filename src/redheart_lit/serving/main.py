@@ -111,6 +111,7 @@ def load_orchestrator(model_dir: Path, settings: ServeSettings) -> AnalysisBacke
         cache_size=settings.cache_size,
         max_chars=settings.max_chars,
         max_batch_size=settings.max_batch_size,
+        culture=settings.culture,
     )
     return ProductionOrchestrator(config)
 
