@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -240,3 +242,13 @@ def test_no_key_over_plain_http_to_another_host() -> None:
     llm = fast_llm("http://10.1.2.3:8000/v1")
     with pytest.raises(ValueError, match="unencrypted"):
         HelpingAI(llm, SECRET, 1.0)
+
+
+def test_serving_never_imports_the_labeller() -> None:
+    code = (
+        "import sys, redheart_lit.serving.app, redheart_lit.serving.main, "
+        "redheart_lit.serving.helping_ai; "
+        "bad = sorted(m for m in sys.modules if m.startswith('redheart_lit.label')); "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
