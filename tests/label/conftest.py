@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from tests.label.fake_llm import FakeLLM
+# The fake server's fixture, the key and fast settings are shared with tests/llm and the
+# server's helper tests; imported here, so the label tests' own imports keep working.
+from tests.llm.conftest import SECRET, fake_llm, fast_llm  # noqa: F401
 
-from redheart_lit.label.settings import LabelSettings, LLMSettings
-
-# The key the tests "use": it must never appear in a file or a log line.
-SECRET = "sk-test-DO-NOT-LEAK-4f1c2b"
+from redheart_lit.label.settings import LabelSettings
+from redheart_lit.llm.settings import LLMSettings
 
 TEXTS = [
     "My friend drove me to the airport at 5 am.",
@@ -21,13 +19,6 @@ TEXTS = [
     "The rain stopped just as we left the cinema.",
     "I told my sister her cooking was great, though it was not.",
 ]
-
-
-@pytest.fixture
-def fake_llm() -> Iterator[FakeLLM]:
-    server = FakeLLM().start()
-    yield server
-    server.stop()
 
 
 def write_rows(path: Path, rows: list[dict[str, Any]]) -> Path:
@@ -41,20 +32,6 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 def text_rows(texts: list[str] = TEXTS) -> list[dict[str, Any]]:
     return [{"id": f"t{i}", "text": t, "lang": "en"} for i, t in enumerate(texts)]
-
-
-def fast_llm(base_url: str, **changes: Any) -> LLMSettings:
-    """Settings with tiny backoffs and timeouts, so retry tests take milliseconds."""
-    values: dict[str, Any] = {
-        "base_url": base_url,
-        "model": "fake-model",
-        "timeout_s": 2.0,
-        "backoff_base_s": 0.01,
-        "backoff_max_s": 0.05,
-        "concurrency": 2,
-    }
-    values.update(changes)
-    return LLMSettings(**values)
 
 
 def label_settings(tmp_path: Path, llm: LLMSettings, **changes: Any) -> LabelSettings:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from tests.conftest import PROJECT_ROOT, compose_config
 from tests.label.conftest import SECRET, TEXTS, fast_llm, read_rows, text_rows, write_rows
-from tests.label.fake_llm import INVALID_JSON, FakeLLM, Slow, Status
+from tests.llm.fake_llm import INVALID_JSON, FakeLLM, Slow, Status
 
 from redheart_lit.label.__main__ import run
 from redheart_lit.label.run import EXIT_BUDGET, EXIT_INTERRUPTED, label_file

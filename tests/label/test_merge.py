@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.label.fake_llm import valid_answer
+from tests.llm.fake_llm import valid_answer
 
 from redheart_lit.data.schema import parse_record
 from redheart_lit.label.merge import merge, needed

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from redheart_lit.label.budget import Budget
-from redheart_lit.label.client import Usage
 from redheart_lit.label.progress import RunProgress
+from redheart_lit.llm.budget import Budget
+from redheart_lit.llm.client import Usage
 
 
 def test_fields_show_spend_and_rejection_rate() -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from redheart_lit.label.prompts import retry_messages, row_messages, system_prompt
+from redheart_lit.label.prompts import row_messages, system_prompt
 from redheart_lit.label.schema import LabelAnswer
+from redheart_lit.llm.prompts import retry_messages
 from redheart_lit.tasks.spec import BENTHAM_FACTORS, EMOTION_LABELS
 
 

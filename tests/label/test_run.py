@@ -19,7 +19,7 @@ from tests.label.conftest import (
     text_rows,
     write_rows,
 )
-from tests.label.fake_llm import INVALID_JSON, SCHEMA_VIOLATION, FakeLLM, Slow, Status
+from tests.llm.fake_llm import INVALID_JSON, SCHEMA_VIOLATION, FakeLLM, Slow, Status
 
 from redheart_lit.data.schema import load_jsonl
 from redheart_lit.label.run import (

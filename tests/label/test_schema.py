@@ -7,14 +7,10 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from tests.label.fake_llm import valid_answer
+from tests.llm.fake_llm import valid_answer
 
-from redheart_lit.label.schema import (
-    answer_schema,
-    describe_errors,
-    response_format,
-    validate_answer,
-)
+from redheart_lit.label.schema import answer_schema, response_format, validate_answer
+from redheart_lit.llm.schema import describe_errors
 from redheart_lit.tasks.spec import BENTHAM_FACTORS, EMOTION_LABELS
 
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from redheart_lit.label.settings import LabelSettings, LLMSettings
+from redheart_lit.label.settings import LabelSettings
+from redheart_lit.llm.settings import LLMSettings
 
 URL = "http://127.0.0.1:8000/v1"
 

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from tests.serving.fakes import FakeOrchestrator
 
 from redheart_lit.serving import ServeSettings, create_app
+from redheart_lit.serving.helping_ai import HelpingAI
 
 # The MCP mount checks the Host header against the loopback bind (DNS-rebinding
 # protection), so the test client must look like a loopback client.
@@ -34,11 +35,12 @@ async def serving(
     *,
     token: str | None = None,
     headers: dict[str, str] | None = None,
+    helper: HelpingAI | None = None,
     **settings: Any,
 ) -> AsyncIterator[Served]:
     """An app over ``fake`` with ``ServeSettings(**settings)``, started, and a client for it."""
     fake = fake or FakeOrchestrator()
-    app = create_app(fake, ServeSettings(**settings), token=token)
+    app = create_app(fake, ServeSettings(**settings), token=token, helper=helper)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(

@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from redheart_lit.cli.dotlist import parse
+from redheart_lit.ethics.culture import check_culture
 from redheart_lit.inference import InputError, ProductionConfig, ProductionOrchestrator
 
 USAGE = (
     'usage: python -m redheart_lit.cli.predict ckpt=DIR text="..." [device=cpu] [max_chars=2000]'
+    " [culture=none|western|eastern|korean]"
 )
 
 
@@ -26,12 +28,23 @@ class PredictArgs:
     text: str = "???"
     device: str = "cpu"
     max_chars: int = 2000
+    # Cultural weights of the Bentham utility (docs/culture.md).
+    culture: str = "none"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse(PredictArgs, sys.argv[1:] if argv is None else argv, USAGE)
+    try:
+        check_culture(args.culture)  # before the model loads
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2) from err
     config = ProductionConfig(
-        model_dir=args.ckpt, device=args.device, max_chars=args.max_chars, cache_size=0
+        model_dir=args.ckpt,
+        device=args.device,
+        max_chars=args.max_chars,
+        cache_size=0,
+        culture=args.culture,
     )
     orchestrator = ProductionOrchestrator(config)
     try:

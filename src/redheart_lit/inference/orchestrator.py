@@ -23,6 +23,7 @@ import torch
 from pydantic import TypeAdapter
 
 from redheart_lit.data.batch import Batch
+from redheart_lit.ethics.culture import check_culture
 from redheart_lit.inference.bundle import Bundle, load_bundle
 from redheart_lit.inference.integrate import encoder_agreement, integrated
 from redheart_lit.inference.lru import LRUCache
@@ -56,6 +57,8 @@ class ProductionConfig:
     cache_size: results kept in the LRU cache; 0 switches it off.
     max_batch_size: texts per model call.
     max_chars: longest accepted text, in characters after normalisation.
+    culture: ``none``, ``western``, ``eastern`` or ``korean``: the cultural weights of the
+        Bentham utility (``ethics/culture.py``); each result reports both utilities.
     """
 
     model_dir: str
@@ -64,8 +67,10 @@ class ProductionConfig:
     cache_size: int = 4096
     max_batch_size: int = 32
     max_chars: int = 2000
+    culture: str = "none"
 
     def __post_init__(self) -> None:
+        check_culture(self.culture)
         if self.precision not in ("fp32", "bf16"):
             raise ValueError(f"precision must be 'fp32' or 'bf16', got {self.precision!r}")
         for name in ("max_batch_size", "max_chars"):
@@ -102,6 +107,11 @@ class ProductionOrchestrator:
         # not predict it (readouts of the tasks it lacks only shape nothing).
         readouts = dict(model.readouts.items())  # a ModuleDict has no .get
         self._sections = {name: readouts.get(name) for name in task_names()}
+        if config.culture != "none" and "bentham" not in self.tasks:
+            raise ValueError(
+                f"culture={config.culture!r} reweights the Bentham utility, but the model in "
+                f"{config.model_dir} has no bentham task; use culture=none"
+            )
         self._results = TypeAdapter(list[result_model()])
 
     # -- public API --------------------------------------------------------------------
@@ -212,6 +222,12 @@ class ProductionOrchestrator:
             name: readout.section(arrays[name], n) if readout is not None else [None] * n
             for name, readout in self._sections.items()
         }
+        bentham = self._sections.get("bentham")
+        if bentham is not None:
+            # The cultural reweighting of the utility (ethics/culture.py), "none" included.
+            culture = bentham.culture_rows(arrays["bentham"], self.config.culture)  # type: ignore[operator]
+            for row, extra in zip(sections["bentham"], culture, strict=True):
+                row["culture"] = extra
         agreement = fusion[1] if fusion is not None else np.ones(n)
         flat = {key: value for task_arrays in arrays.values() for key, value in task_arrays.items()}
         summary = integrated(

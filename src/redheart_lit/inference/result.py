@@ -4,6 +4,7 @@ schema of ``POST /v1/analyze`` and the MCP tools' output schema.
 Each task's section (``analysis.<task>``) is its readout's ``section_model``; this module
 puts them together with the encoders' report and the integrated fields
 (``inference/integrate.py``). A section is null when the model does not predict its task.
+``helping_ai`` is there only when the server's LLM helper is on (``serve.helping_ai``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from redheart_lit.llm.schema import EthicalContext
 from redheart_lit.tasks.readout import READOUTS
 from redheart_lit.tasks.spec import task_names
 
@@ -47,6 +49,31 @@ class Integrated(BaseModel):
     confidence: Unit
 
 
+class HelpingAI(BaseModel):
+    """``helping_ai``: what the optional LLM helper added (``serve.helping_ai=true`` only).
+
+    The section is absent when the helper is off. It never changes ``analysis`` or
+    ``integrated``: those are the model's, whether the helper answered or not.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(description="the LLM that was asked (llm.model)")
+    prompt_version: str = Field(description="the wording of the question (llm/helper.py)")
+    context: EthicalContext | None = Field(
+        description="who acts, the act, who is affected, the consequences; null when the "
+        "text describes no act, or on error"
+    )
+    counterfactual: str | None = Field(
+        description="what the one who acts could have done instead; null when the text "
+        "describes no act, or on error"
+    )
+    error: str | None = Field(
+        description="why the helper added nothing (deadline, budget, server, invalid "
+        "answer); null when it answered"
+    )
+
+
 @cache
 def _result_model(tasks: tuple[str, ...]) -> type[BaseModel]:
     sections: dict[str, Any] = {
@@ -67,6 +94,15 @@ def _result_model(tasks: tuple[str, ...]) -> type[BaseModel]:
         model_version=(str, Field(description="digest of the weights that produced it")),
         analysis=(analysis, ...),
         integrated=(Integrated, ...),
+        # Left out of a dump when None (the MCP SDK dumps the model): off means absent.
+        helping_ai=(
+            HelpingAI | None,
+            Field(
+                default=None,
+                exclude_if=lambda value: value is None,
+                description="the optional LLM helper's additions; absent when off",
+            ),
+        ),
     )
 
 

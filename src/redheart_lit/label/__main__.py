@@ -10,24 +10,17 @@ server refused the requests, 5 rows got no answer from the server, 130 interrupt
 from __future__ import annotations
 
 import logging
-import os
 import sys
 
 import hydra
 from omegaconf import DictConfig
 
 from redheart_lit.label.config import settings_from_config
-from redheart_lit.label.redact import redact_logs
-from redheart_lit.label.settings import API_KEY_ENV
+from redheart_lit.llm.redact import redact_logs
+from redheart_lit.llm.settings import api_key_from_env
 from redheart_lit.paths import config_dir
 
 log = logging.getLogger("redheart_lit.label")
-
-
-def api_key_from_env() -> str | None:
-    """``$REDHEART_LLM_API_KEY`` without a trailing newline; None when unset or blank."""
-    key = os.environ.get(API_KEY_ENV, "").strip()
-    return key or None
 
 
 def run(cfg: DictConfig) -> int:

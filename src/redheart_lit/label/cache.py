@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from redheart_lit.files import atomic_write
-from redheart_lit.label.prompts import Message
+from redheart_lit.llm.prompts import Message
 
 log = logging.getLogger(__name__)
 

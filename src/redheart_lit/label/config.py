@@ -6,7 +6,8 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from redheart_lit.label.settings import LabelSettings, LLMSettings
+from redheart_lit.label.settings import LabelSettings
+from redheart_lit.llm.settings import LLMSettings
 
 
 def settings_from_config(cfg: DictConfig) -> LabelSettings:

@@ -14,11 +14,11 @@ import json
 from dataclasses import dataclass
 from typing import TextIO
 
-from redheart_lit.label.budget import Budget
 from redheart_lit.label.cache import AnswerCache
 from redheart_lit.label.run import Job, build_jobs, read_rows
 from redheart_lit.label.schema import response_format
 from redheart_lit.label.settings import LabelSettings
+from redheart_lit.llm.budget import Budget
 
 BYTES_PER_TOKEN = 3
 

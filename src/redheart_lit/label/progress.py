@@ -13,7 +13,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from redheart_lit.label.budget import Budget
+from redheart_lit.llm.budget import Budget
 
 
 class RunProgress:

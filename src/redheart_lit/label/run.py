@@ -33,19 +33,17 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from redheart_lit.data.schema import load_jsonl, write_jsonl
-from redheart_lit.label.budget import Budget
 from redheart_lit.label.cache import AnswerCache, cache_key
-from redheart_lit.label.client import ChatClient, Completion, ServerRefusedError, TransportError
 from redheart_lit.label.merge import given_counterfactual, merge, needed
 from redheart_lit.label.progress import RunProgress
-from redheart_lit.label.prompts import PROMPT_VERSION, Message, retry_messages, row_messages
-from redheart_lit.label.schema import (
-    describe_errors,
-    response_format,
-    schema_digest,
-    validate_answer,
-)
-from redheart_lit.label.settings import LabelSettings, LLMSettings
+from redheart_lit.label.prompts import PROMPT_VERSION, row_messages
+from redheart_lit.label.schema import response_format, schema_digest, validate_answer
+from redheart_lit.label.settings import LabelSettings
+from redheart_lit.llm.ask import ask_validated
+from redheart_lit.llm.budget import Budget
+from redheart_lit.llm.client import ChatClient, ServerRefusedError, TransportError
+from redheart_lit.llm.prompts import Message
+from redheart_lit.llm.settings import LLMSettings
 
 log = logging.getLogger(__name__)
 
@@ -232,38 +230,35 @@ class Labeller:
             self.stop_reason, self.exit_code = reason, code
             log.error("stopping: %s", reason)
 
+    def _check_running(self) -> None:
+        """Before each request: stop at the budget cap, and once the run is stopping."""
+        if reason := self.budget.exhausted():
+            self._stop(reason, EXIT_BUDGET)
+        if self.stop_reason:
+            raise _RunStoppedError
+
     async def _ask(self, job: Job) -> dict[str, Any]:
         """The cache entry of this row: a validated answer, or a rejection after retries."""
-        llm = self.settings.llm
-        messages = list(job.messages)
-        problems: list[str] = []
-        usage = {"prompt_tokens": 0, "completion_tokens": 0}
-        completion = Completion(content="", usage=None)
-        for _ in range(llm.max_retries + 1):
-            if reason := self.budget.exhausted():
-                self._stop(reason, EXIT_BUDGET)
-            if self.stop_reason:
-                raise _RunStoppedError
-            try:
-                completion = await self.client.complete(messages, self._format)
-            except ServerRefusedError as err:
-                self._stop(str(err), EXIT_REFUSED)
-                raise _RunStoppedError from None
-            self.budget.add(completion.usage)
-            if completion.usage is not None:
-                usage["prompt_tokens"] += completion.usage.prompt_tokens
-                usage["completion_tokens"] += completion.usage.completion_tokens
-            try:
-                answer = validate_answer(completion.content, job.has_given_counterfactual)
-            except ValidationError as err:
-                found = _problems(err, completion)
-                problems.append(found)
-                log.info("row %s (line %d): invalid answer\n%s", job.row["id"], job.line, found)
-                messages += retry_messages(completion.content, found)
-                continue
-            return self._entry("ok", completion.content, usage, len(problems) + 1, answer=answer)
+        try:
+            asked = await ask_validated(
+                self.client,
+                job.messages,
+                self._format,
+                lambda content: validate_answer(content, job.has_given_counterfactual),
+                max_retries=self.settings.llm.max_retries,
+                budget=self.budget,
+                before_each=self._check_running,
+            )
+        except ServerRefusedError as err:
+            self._stop(str(err), EXIT_REFUSED)
+            raise _RunStoppedError from None
+        for found in asked.problems:
+            log.info("row %s (line %d): invalid answer\n%s", job.row["id"], job.line, found)
+        content, problems = asked.completion.content, asked.problems
+        if asked.answer is not None:
+            return self._entry("ok", content, asked.usage, asked.attempts, answer=asked.answer)
         reason = f"invalid answer after {len(problems)} attempt(s); last:\n{problems[-1]}"
-        entry = self._entry("rejected", completion.content, usage, len(problems))
+        entry = self._entry("rejected", content, asked.usage, asked.attempts)
         return {**entry, "reason": reason, "problems": problems}
 
     def _entry(
@@ -304,15 +299,6 @@ class Labeller:
             "answer": content[:_ANSWER_CHARS],
             "record": job.row,
         }
-
-
-def _problems(err: ValidationError, completion: Completion) -> str:
-    found = describe_errors(err)
-    if completion.finish_reason == "length":
-        found = "- the answer was cut off at llm.max_answer_tokens\n" + found
-    if completion.refusal:
-        found = f"- the model refused: {completion.refusal}\n" + found
-    return found
 
 
 def write_results(settings: LabelSettings, outcomes: list[Outcome | None]) -> None:

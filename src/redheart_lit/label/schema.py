@@ -10,11 +10,19 @@ The field descriptions are the instructions: the system prompt lists them
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
+from pydantic import Field, ValidationInfo, model_validator
 
+from redheart_lit.llm import schema as shared
+from redheart_lit.llm.schema import (
+    CONTEXT_HELP,
+    COUNTERFACTUAL_HELP,
+    EthicalContext,
+    Strict,
+    Text,
+    Unit,
+)
 from redheart_lit.tasks.spec import BENTHAM_FACTORS, EMOTION_LABELS
 
 # Sent as json_schema.name in response_format.
@@ -22,11 +30,9 @@ SCHEMA_NAME = "redheart_labels"
 # Goes with each request: the answer must not depend on the row in any other way.
 CONTEXT_KEY = "given_counterfactual"
 
-Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 # An int type, not Literal[0, 1]: a Literal lets 1.0 and true through (they equal 1), and
 # the record schema refuses both.
 Binary = Annotated[int, Field(ge=0, le=1)]
-Text = Annotated[str, Field(min_length=1)]
 EmotionName = Literal[EMOTION_LABELS]  # type: ignore[valid-type]
 
 _BENTHAM_HELP = {
@@ -44,17 +50,12 @@ _BENTHAM_HELP = {
 assert tuple(_BENTHAM_HELP) == BENTHAM_FACTORS
 
 
-class _Strict(BaseModel):
-    # additionalProperties: false in the schema, and no silent coercion of "0.5" to 0.5.
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class EmotionScore(_Strict):
+class EmotionScore(Strict):
     label: EmotionName = Field(description="a GoEmotions label")
     confidence: Unit = Field(description="your probability that the label applies, 0 to 1")
 
 
-class BenthamScores(_Strict):
+class BenthamScores(Strict):
     """The ten factors of ``tasks.spec.BENTHAM_FACTORS``, each in [0, 1]."""
 
     intensity: Unit = Field(description=_BENTHAM_HELP["intensity"])
@@ -69,14 +70,7 @@ class BenthamScores(_Strict):
     self_damage: Unit = Field(description=_BENTHAM_HELP["self_damage"])
 
 
-class EthicalContext(_Strict):
-    agent: Text = Field(description="who acts")
-    act: Text = Field(description="what they do, in a few words")
-    affected: list[Text] = Field(description="who is affected, besides the agent")
-    consequences: list[Text] = Field(description="what follows from the act")
-
-
-class LabelAnswer(_Strict):
+class LabelAnswer(Strict):
     """One text's labels. Validate with :func:`validate_answer`, which passes the row."""
 
     emotions: list[EmotionScore] = Field(
@@ -94,18 +88,15 @@ class LabelAnswer(_Strict):
         description="how much the one who acts would regret it, 0 to 1; null if no act"
     )
     counterfactual: Text | None = Field(
-        description="if no counterfactual is given: one sentence in the text's language, "
-        "in the text's person, saying what the one who acts could have done instead; "
-        "null if no act is described. If a counterfactual is given: null"
+        description=f"if no counterfactual is given: {COUNTERFACTUAL_HELP}. "
+        "If a counterfactual is given: null"
     )
     utility_pref: Binary | None = Field(
         description="1 if the text's scenario is more pleasant for those involved than the "
         "counterfactual's (the given one, else yours), 0 if not; null exactly when there is "
         "no counterfactual"
     )
-    context: EthicalContext | None = Field(
-        description="the ethical context of the act; null if no act is described"
-    )
+    context: EthicalContext | None = Field(description=CONTEXT_HELP)
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> LabelAnswer:
@@ -134,26 +125,14 @@ def answer_schema() -> dict[str, Any]:
 
 def response_format() -> dict[str, Any]:
     """The ``response_format`` of each request: structured output with the answer schema."""
-    return {
-        "type": "json_schema",
-        "json_schema": {"name": SCHEMA_NAME, "schema": answer_schema(), "strict": True},
-    }
+    return shared.response_format(LabelAnswer, SCHEMA_NAME)
 
 
 def schema_digest() -> str:
     """The schema as canonical JSON: part of the cache key."""
-    return json.dumps(answer_schema(), sort_keys=True, separators=(",", ":"))
+    return shared.schema_digest(LabelAnswer)
 
 
 def validate_answer(content: str, given_counterfactual: bool) -> LabelAnswer:
     """Parse and validate the model's answer; raises :class:`pydantic.ValidationError`."""
     return LabelAnswer.model_validate_json(content, context={CONTEXT_KEY: given_counterfactual})
-
-
-def describe_errors(error: ValidationError) -> str:
-    """``loc: message`` per problem, one a line: what the model is told to fix."""
-    lines = []
-    for item in error.errors(include_url=False, include_input=False):
-        where = ".".join(str(part) for part in item["loc"]) or "answer"
-        lines.append(f"- {where}: {item['msg']}")
-    return "\n".join(lines)

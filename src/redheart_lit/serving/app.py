@@ -29,6 +29,7 @@ from redheart_lit.inference.result import response_model
 from redheart_lit.serving.auth import BearerAuthMiddleware, check_bind, is_loopback
 from redheart_lit.serving.body import read_body
 from redheart_lit.serving.errors import NotReadyError, ServeError
+from redheart_lit.serving.helping_ai import HelpingAI
 from redheart_lit.serving.mcp_tools import build_mcp_server
 from redheart_lit.serving.metrics import MetricsMiddleware, ServeMetrics
 from redheart_lit.serving.openapi import analyze_openapi
@@ -41,12 +42,19 @@ log = logging.getLogger(__name__)
 
 
 def create_app(
-    orchestrator: AnalysisBackend, settings: ServeSettings, *, token: str | None = None
+    orchestrator: AnalysisBackend,
+    settings: ServeSettings,
+    *,
+    token: str | None = None,
+    helper: HelpingAI | None = None,
 ) -> FastAPI:
-    """The app serving ``orchestrator``; ``token`` (when set) guards every route but /health."""
+    """The app serving ``orchestrator``; ``token`` (when set) guards every route but /health.
+
+    ``helper`` (``serve.helping_ai=true``) adds the LLM's ``helping_ai`` section to results.
+    """
     check_bind(settings.host, token)
     metrics = ServeMetrics(orchestrator.cache_stats)
-    service = AnalysisService(orchestrator, settings, metrics)
+    service = AnalysisService(orchestrator, settings, metrics, helper=helper)
     mcp_server = build_mcp_server(service)
     # Builds the session manager as a side effect; its ASGI app is routed at /mcp below.
     # Stateless JSON: each tool call is one POST, nothing to keep between requests.

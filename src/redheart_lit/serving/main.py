@@ -14,15 +14,20 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from redheart_lit.llm.redact import redact_logs
+from redheart_lit.llm.settings import API_KEY_ENV, LLMSettings, api_key_from_env
 from redheart_lit.paths import config_dir
 from redheart_lit.serving.auth import check_bind, load_token
 from redheart_lit.serving.protocol import AnalysisBackend
 from redheart_lit.serving.settings import ServeSettings
+
+if TYPE_CHECKING:
+    from redheart_lit.serving.helping_ai import HelpingAI
 
 log = logging.getLogger(__name__)
 # Seconds uvicorn gives open requests to finish on shutdown, on top of their deadline.
@@ -33,6 +38,40 @@ def settings_from_config(serve: DictConfig) -> ServeSettings:
     """The typed settings of the ``serve`` config node."""
     values: Any = OmegaConf.to_container(serve, resolve=True, throw_on_missing=True)
     return ServeSettings(**values)
+
+
+def load_helper(cfg: DictConfig, settings: ServeSettings) -> HelpingAI | None:
+    """The LLM helper when ``serve.helping_ai=true`` (its ``llm`` node checked), else None.
+
+    The key comes from ``$REDHEART_LLM_API_KEY`` only; it is masked in every log line from
+    here on, and refused over plain http to another machine.
+    """
+    llm_node = cfg.get("llm")
+    if not settings.helping_ai:
+        if llm_node is not None and not OmegaConf.is_missing(llm_node, "base_url"):
+            log.warning("llm.base_url is set but serve.helping_ai=false: the LLM is not used")
+        return None
+    if llm_node is None or any(OmegaConf.is_missing(llm_node, k) for k in ("base_url", "model")):
+        raise ValueError(
+            "serve.helping_ai=true needs an LLM: set llm.base_url and llm.model "
+            "(or a preset, llm=vllm|ollama|llamacpp|openai, and llm.model)"
+        )
+    # Imported here, like the model: the client loads only when the helper is on.
+    from redheart_lit.serving.helping_ai import HelpingAI
+
+    values: Any = OmegaConf.to_container(llm_node, resolve=True, throw_on_missing=True)
+    llm = LLMSettings(**values)
+    key = api_key_from_env()
+    redact_logs(key)
+    helper = HelpingAI(llm, key, settings.helping_ai_timeout_s, settings.cache_size)
+    log.info(
+        "helping_ai on: %s at %s (key %s, deadline %s s)",
+        llm.model,
+        llm.base_url,
+        f"from ${API_KEY_ENV}" if key else "not set",
+        settings.helping_ai_timeout_s,
+    )
+    return helper
 
 
 def bundle_dir(ckpt: str) -> Path:
@@ -72,12 +111,16 @@ def load_orchestrator(model_dir: Path, settings: ServeSettings) -> AnalysisBacke
         cache_size=settings.cache_size,
         max_chars=settings.max_chars,
         max_batch_size=settings.max_batch_size,
+        culture=settings.culture,
     )
     return ProductionOrchestrator(config)
 
 
 async def serve_http(
-    orchestrator: AnalysisBackend, settings: ServeSettings, token: str | None
+    orchestrator: AnalysisBackend,
+    settings: ServeSettings,
+    token: str | None,
+    helper: HelpingAI | None = None,
 ) -> None:
     """Serve the HTTP app until SIGINT/SIGTERM; the port is announced on stdout first."""
     import uvicorn
@@ -85,7 +128,7 @@ async def serve_http(
     from redheart_lit.serving.app import create_app
     from redheart_lit.serving.listen import announce, bind_socket, url_of
 
-    app = create_app(orchestrator, settings, token=token)
+    app = create_app(orchestrator, settings, token=token, helper=helper)
     sock = bind_socket(settings.host, settings.port)
     config = uvicorn.Config(
         app,
@@ -103,12 +146,14 @@ async def serve_http(
         await server.serve(sockets=[sock])
 
 
-async def serve_stdio(orchestrator: AnalysisBackend, settings: ServeSettings) -> None:
+async def serve_stdio(
+    orchestrator: AnalysisBackend, settings: ServeSettings, helper: HelpingAI | None = None
+) -> None:
     """Serve the MCP tools on stdin/stdout until stdin closes."""
     from redheart_lit.serving.mcp_tools import build_mcp_server
     from redheart_lit.serving.service import AnalysisService
 
-    service = AnalysisService(orchestrator, settings)
+    service = AnalysisService(orchestrator, settings, helper=helper)
     await service.start()
     log.info("serving MCP over stdio (model %s)", orchestrator.version)
     try:
@@ -123,18 +168,20 @@ def run(cfg: DictConfig) -> None:
     model_dir = bundle_dir(cfg.ckpt)
     # Read even for stdio (which does not use it): a bad token file is a mistake either way.
     token = load_token(settings.token_file, os.environ)
+    # Checked before the model loads, like every other setting.
+    helper = load_helper(cfg, settings)
     if settings.transport == "stdio":
         # Nothing but MCP may reach stdout; a stray print while the model loads would
         # corrupt the stream (the SDK guards fd 1 only once it serves).
         with contextlib.redirect_stdout(sys.stderr):
             set_threads(settings.threads)
             orchestrator = load_orchestrator(model_dir, settings)
-        asyncio.run(serve_stdio(orchestrator, settings))
+        asyncio.run(serve_stdio(orchestrator, settings, helper))
         return
     check_bind(settings.host, token)
     set_threads(settings.threads)
     orchestrator = load_orchestrator(model_dir, settings)
-    asyncio.run(serve_http(orchestrator, settings, token))
+    asyncio.run(serve_http(orchestrator, settings, token, helper))
 
 
 def main() -> None:

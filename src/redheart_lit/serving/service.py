@@ -3,11 +3,16 @@
 ``serve.batching=true`` sends each text through the :class:`MicroBatcher`;
 ``serve.batching=false`` is the naive baseline the benchmark compares against: each request
 goes straight to the model, one request at a time, texts as they came.
+
+With ``serve.helping_ai=true`` the LLM helper (``helping_ai.py``) asks about each text
+while the model runs, and its section is added to each result; the model's analysis is
+returned as it is, whatever the helper does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import time
 from collections.abc import Awaitable
@@ -26,6 +31,7 @@ from redheart_lit.serving.errors import (
     NotReadyError,
     OverloadedError,
 )
+from redheart_lit.serving.helping_ai import HelpingAI
 from redheart_lit.serving.metrics import ServeMetrics
 from redheart_lit.serving.protocol import AnalysisBackend
 from redheart_lit.serving.request import AnalyzeRequest, check_texts
@@ -44,9 +50,12 @@ class AnalysisService:
         analyzer: AnalysisBackend,
         settings: ServeSettings,
         metrics: ServeMetrics | None = None,
+        helper: HelpingAI | None = None,
     ) -> None:
         self.analyzer = analyzer
         self.settings = settings
+        # Closed by stop(): the service owns it once given.
+        self.helper = helper
         self._metrics = metrics
         self._started = False
         self._stopping = False
@@ -98,6 +107,8 @@ class AnalysisService:
         if self._naive_executor is not None:
             # Off the event loop: a model call still running may take a while to end.
             await asyncio.to_thread(self._naive_executor.shutdown, True)
+        if self.helper is not None:
+            await self.helper.close()
 
     def deadline(self) -> float:
         """The event-loop time by which a request arriving now must be answered."""
@@ -128,7 +139,36 @@ class AnalysisService:
             raise NotReadyError("the model is not ready (starting up or shutting down)")
         check_texts(request, self.analyzer.validate_text)
         run = self._batched(request) if self._batcher is not None else self._naive(request)
-        return await self.within(run, deadline)
+        if self.helper is None:
+            return await self.within(run, deadline)
+        return await self._with_helper(request, run, deadline)
+
+    async def _with_helper(
+        self, request: AnalyzeRequest, run: Awaitable[list[Result]], deadline: float
+    ) -> list[Result]:
+        """The model's results, each with the helper's ``helping_ai`` section added.
+
+        The helper asks while the model runs (each distinct text once); its deadline ends
+        no later than the request's, and a failure is its section's ``error``.
+        """
+        assert self.helper is not None
+        helper_deadline = self.helper.deadline(deadline)
+        asking = {
+            text: asyncio.ensure_future(self.helper.annotate(text, helper_deadline))
+            for text in dict.fromkeys(request.texts)
+        }
+        try:
+            results = await self.within(run, deadline)
+            sections = {text: await task for text, task in asking.items()}
+        finally:
+            for task in asking.values():
+                task.cancel()  # the analysis failed: nobody waits for the helper any more
+        # A new dict per result, so the analysis itself is not touched; a section of its
+        # own per result, so a duplicate text's results do not share one.
+        return [
+            {**result, "helping_ai": copy.deepcopy(sections[text])}
+            for result, text in zip(results, request.texts, strict=True)
+        ]
 
     async def _batched(self, request: AnalyzeRequest) -> list[Result]:
         assert self._batcher is not None

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from redheart_lit.ethics.culture import check_culture
+
 Transport = Literal["http", "stdio"]
 TRANSPORTS: tuple[Transport, ...] = ("http", "stdio")
 Precision = Literal["fp32", "bf16"]
@@ -36,6 +38,11 @@ class ServeSettings:
     precision: Precision = "fp32"
     threads: int = 1
     batching: bool = True
+    # The optional LLM helper (serving/helping_ai.py); the LLM itself is the `llm` node.
+    helping_ai: bool = False
+    helping_ai_timeout_s: float = 5.0
+    # Cultural weights of the Bentham utility (ethics/culture.py, docs/culture.md).
+    culture: str = "none"
 
     def __post_init__(self) -> None:
         _check_type("host", self.host, str)
@@ -74,6 +81,17 @@ class ServeSettings:
             raise ValueError("serve.precision=bf16 needs a CUDA serve.device (e.g. cuda); got cpu")
         _check_positive_int("threads", self.threads)
         _check_type("batching", self.batching, bool)
+        check_culture(self.culture, key="serve.culture")
+        _check_type("helping_ai", self.helping_ai, bool)
+        _check_type("helping_ai_timeout_s", self.helping_ai_timeout_s, (int, float))
+        if self.helping_ai_timeout_s <= 0:
+            raise ValueError(f"serve.helping_ai_timeout_s={self.helping_ai_timeout_s} must be > 0")
+        if self.helping_ai and self.helping_ai_timeout_s >= self.request_timeout_s:
+            # The helper must end before the request does, or the analysis would wait for it.
+            raise ValueError(
+                f"serve.helping_ai_timeout_s={self.helping_ai_timeout_s} must be below "
+                f"serve.request_timeout_s={self.request_timeout_s}"
+            )
 
 
 def _check_type(key: str, value: object, kind: type | tuple[type, ...]) -> None:

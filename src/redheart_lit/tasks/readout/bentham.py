@@ -4,12 +4,15 @@ Reads the bentham analyzer's pooled state plus the trunk's Kalman sentence state
 on). The utility is a learned signed sum of the factors, ``u = sum_k w_k * factor_k``,
 started at the signs of ``BENTHAM_UTILITY_SIGNS``. A counterfactual text goes through the
 same analyzer and head, so "A is more pleasant than B" compares two utilities.
+
+At inference a culture (``ethics/culture.py``) may reweight the utility's factors; the
+section then reports both utilities under ``culture`` (:meth:`BenthamReadout.culture_rows`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 import torch
@@ -17,6 +20,7 @@ from pydantic import BaseModel, Field, create_model
 from torch import nn
 
 from redheart_lit.data.batch import Batch
+from redheart_lit.ethics.culture import CULTURES, cultural_utility
 from redheart_lit.evaluation.classification import (
     binary_accuracy,
     mean_absolute_error,
@@ -47,6 +51,18 @@ class BenthamOutput:
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
+class CultureSection(BaseModel):
+    """``analysis.bentham.culture``: the culture applied, and the utility with and without it."""
+
+    name: Literal[CULTURES] = Field(  # type: ignore[valid-type]
+        description="the culture whose weights were applied (none = the model's own)"
+    )
+    utility: float = Field(description="sum_k m_k * w_k * factor_k, m = the culture's table")
+    unweighted_utility: float = Field(
+        description="the model's utility (= analysis.bentham.utility)"
+    )
+
+
 class BenthamSection(BaseModel):
     """``analysis.bentham``: the ten factors, the hedonic utility and acceptability."""
 
@@ -55,6 +71,13 @@ class BenthamSection(BaseModel):
     )
     utility: float = Field(description="sum_k w_k * factor_k (learned signed weights)")
     acceptability: Unit = Field(description="calibrated P(the act is morally acceptable)")
+    # Optional so that a section built elsewhere validates; the orchestrator always sets
+    # it. Left out of a dump when None (the MCP SDK dumps the model).
+    culture: CultureSection | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="the cultural reweighting of the utility (docs/culture.md)",
+    )
 
 
 class BenthamReadout(TaskReadout):
@@ -132,6 +155,23 @@ class BenthamReadout(TaskReadout):
                 "acceptability": acceptability[i],
             }
             for i in range(rows)
+        ]
+
+    def culture_rows(self, arrays: dict[str, np.ndarray], culture: str) -> list[dict[str, Any]]:
+        """``analysis.bentham.culture`` of each row: ``culture``'s utility and the model's.
+
+        ``none`` reports the model's utility twice, unchanged; another culture multiplies
+        each learned weight by its table's multiplier (``ethics/culture.py``).
+        """
+        unweighted = rounded(arrays["utility"])
+        if culture == "none":
+            weighted = unweighted
+        else:
+            weights = self.utility_weights.detach().float().cpu().numpy()
+            weighted = rounded(cultural_utility(arrays["factors"], weights, culture))
+        return [
+            {"name": culture, "utility": w, "unweighted_utility": u}
+            for w, u in zip(weighted, unweighted, strict=True)
         ]
 
     def held_out_predictions(

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from redheart_lit.label.client import Usage
-from redheart_lit.label.settings import LLMSettings
+from redheart_lit.llm.client import Usage
+from redheart_lit.llm.settings import LLMSettings
 
 
 @dataclass

@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 from tests.label.conftest import SECRET, fast_llm
-from tests.label.fake_llm import FakeLLM, Slow, Status
+from tests.llm.fake_llm import FakeLLM, Slow, Status
 
-from redheart_lit.label.client import (
+from redheart_lit.label.prompts import row_messages
+from redheart_lit.label.schema import response_format
+from redheart_lit.llm.client import (
     NO_KEY,
     ChatClient,
     Completion,
@@ -20,8 +22,6 @@ from redheart_lit.label.client import (
     TransportError,
     retry_after_s,
 )
-from redheart_lit.label.prompts import row_messages
-from redheart_lit.label.schema import response_format
 
 TEXT = "I returned the wallet."
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from redheart_lit.label.budget import Budget
-from redheart_lit.label.client import Usage
+from redheart_lit.llm.budget import Budget
+from redheart_lit.llm.client import Usage
 
 
 def test_spend_and_cost_from_reported_usage() -> None:

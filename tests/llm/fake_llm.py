@@ -7,15 +7,18 @@ concurrent requests arrive in: ``server.script(text, [step, ...])`` sets the ans
 valid answer. Steps:
 
 * ``VALID`` or a dict (the answer object) -> 200 with that JSON as the message content;
+  a valid answer holds the fields of the schema the request sent (the labeller's full
+  answer, or the server helper's context and counterfactual);
 * ``INVALID_JSON`` -> 200 whose content is not JSON;
-* ``SCHEMA_VIOLATION`` -> 200 with JSON that breaks the schema (regret 1.7);
-* ``Status(code, headers)`` -> that HTTP status with an OpenAI-style error body;
+* ``SCHEMA_VIOLATION`` -> 200 with JSON that breaks the schema (regret 1.7: out of range
+  for the labeller, an unknown field for the helper);
+* ``Status(code, headers, message)`` -> that HTTP status with an OpenAI-style error body;
 * ``Slow(seconds)`` -> sleeps, then a valid answer (past the client's timeout).
 
 Every request is recorded (headers, body), and every answer reports ``usage`` of
 :data:`PROMPT_TOKENS` + :data:`COMPLETION_TOKENS` unless ``report_usage`` is off.
 
-Import as ``from tests.label.fake_llm import ...``.
+Import as ``from tests.llm.fake_llm import ...``.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ VALID, INVALID_JSON, SCHEMA_VIOLATION = "valid", "invalid_json", "schema_violati
 class Status:
     code: int
     headers: dict[str, str] = field(default_factory=dict)
+    message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,13 @@ class Request:
         """The row the request is about (the first user message, JSON)."""
         first_user = next(m for m in self.body["messages"] if m["role"] == "user")
         return json.loads(first_user["content"])
+
+    def valid(self) -> dict[str, Any]:
+        """A valid answer to this request: :func:`valid_answer`, cut to the fields of the
+        schema it sent in ``response_format``."""
+        answer = valid_answer(self.row.get("counterfactual"))
+        fields = self.body["response_format"]["json_schema"]["schema"]["properties"]
+        return {key: value for key, value in answer.items() if key in fields}
 
 
 class FakeLLM:
@@ -127,17 +138,18 @@ class FakeLLM:
     def respond(self, request: Request) -> tuple[int, dict[str, str], dict[str, Any]]:
         step = self._next_step(request)
         if isinstance(step, Status):
-            error = {"error": {"message": f"fake status {step.code}", "type": "fake"}}
+            message = step.message or f"fake status {step.code}"
+            error = {"error": {"message": message, "type": "fake"}}
             return step.code, step.headers, error
         if isinstance(step, Slow):
             time.sleep(step.seconds)
             step = VALID
         if step == VALID:
-            content = json.dumps(valid_answer(request.row.get("counterfactual")))
+            content = json.dumps(request.valid())
         elif step == INVALID_JSON:
             content = '{"emotions": [oops'
         elif step == SCHEMA_VIOLATION:
-            content = json.dumps({**valid_answer(request.row.get("counterfactual")), "regret": 1.7})
+            content = json.dumps({**request.valid(), "regret": 1.7})
         else:
             content = json.dumps(step)
         body: dict[str, Any] = {

@@ -1,7 +1,8 @@
 """One chat-completions request to any OpenAI-compatible server, with bounded retries.
 
 The ``openai`` SDK speaks the protocol (OpenAI, vLLM, Ollama, llama.cpp's server all take
-it); this module adds the policy the labeller needs and the SDK does not let us set:
+it); this module adds the policy the labeller and the server's helper need and the SDK
+does not let us set:
 
 * **Transient failures** (429, 5xx, a timeout, a dropped connection) are sent again up to
   ``llm.transport_retries`` times, after ``backoff_base_s * 2**k`` seconds (at most
@@ -9,7 +10,7 @@ it); this module adds the policy the labeller needs and the SDK does not let us 
   same way). The SDK's own retries are off, so its schedule never stacks on ours.
 * **A request the server refuses** (any other 4xx: a wrong key, an unknown model, a body
   it does not take) would fail the same way for every row; it raises
-  :class:`ServerRefusedError` and the run stops.
+  :class:`ServerRefusedError` (the labeller stops its run).
 * **Timeouts are bounded** twice: the HTTP client's, and a hard deadline on the whole
   request, so a server that trickles bytes cannot hold a row forever.
 
@@ -29,8 +30,8 @@ from typing import Any
 
 import openai
 
-from redheart_lit.label.prompts import Message
-from redheart_lit.label.settings import LLMSettings
+from redheart_lit.llm.prompts import Message
+from redheart_lit.llm.settings import LLMSettings
 
 log = logging.getLogger(__name__)
 

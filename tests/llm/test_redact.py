@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
-from redheart_lit.label.redact import MASK, redact_logs
+from redheart_lit.llm.redact import MASK, redact_logs
 
 
 def test_key_is_masked_in_messages_args_and_tracebacks() -> None:

@@ -1,9 +1,11 @@
 """Keep the API key out of every log line, whoever logs it.
 
-The labeller never logs the key, but a server's error message, an exception or a debug
-line of a library might echo it. A filter on every handler of the root logger (the
-console and the run's log file, where Hydra puts them) replaces it before a line is
-written. It guards the logs; the output, rejects and cache files never receive the key.
+The labeller and the server's helper never log the key, but a server's error message, an
+exception or a debug line of a library might echo it. A filter on every handler of the
+root logger (the console and the run's log file, where Hydra puts them) replaces it
+before a line is written. It guards the logs; :func:`scrub` guards a message that leaves
+the process (the helper's ``helping_ai.error``). The labeller's output, rejects and cache
+files never receive the key.
 """
 
 from __future__ import annotations
@@ -38,3 +40,8 @@ def redact_logs(secret: str | None) -> None:
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, RedactKey) and f.secret == secret for f in handler.filters):
             handler.addFilter(RedactKey(secret))
+
+
+def scrub(text: str, secret: str | None) -> str:
+    """``text`` with ``secret`` replaced by :data:`MASK` (a server may echo the key)."""
+    return text.replace(secret, MASK) if secret else text
