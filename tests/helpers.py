@@ -265,3 +265,13 @@ def total_loss(module: Any, batch: Batch, stage: str = "test") -> torch.Tensor:
     total = module.combine(losses)
     assert total is not None
     return total
+
+
+def assert_png_not_blank(path: Path, min_std: float = 0.02) -> None:
+    """``path`` is a PNG whose pixels vary (a figure with content, not an empty canvas)."""
+    import matplotlib.image
+
+    assert path.is_file(), f"{path} missing"
+    pixels = matplotlib.image.imread(path)  # [H, W, C] floats in [0, 1]
+    std = float(pixels[..., :3].std())
+    assert std > min_std, f"{path} looks blank (pixel std {std:.4f})"
