@@ -53,17 +53,18 @@ def test_ekman_confusion_counts_single_group_rows_by_highest_group_score() -> No
     counts = ekman_confusion(p, y)[1]
     g = {name: i for i, name in enumerate(EKMAN_LABELS)}
     expected = np.zeros((7, 7), dtype=int)
-    expected[g["joy"], g["joy"]] = expected[g["joy"], g["fear"]] = expected[g["anger"], g["anger"]] = 1
+    expected[g["joy"], g["joy"]] = expected[g["joy"], g["fear"]] = expected[
+        g["anger"], g["anger"]
+    ] = 1
     assert counts.tolist() == expected.tolist()
 
 
-@pytest.mark.parametrize("n", [1, 3])
-def test_frequent_and_rare_labels_skip_labels_without_positives(n: int) -> None:
+@pytest.mark.parametrize(("n", "rare"), [(1, [3]), (2, [3, 2]), (3, [3])])
+def test_frequent_and_rare_labels_skip_labels_without_positives(n: int, rare: list[int]) -> None:
+    # Positives per label: 10, 5, 2, 1, then none; the rare ones never repeat a frequent one.
     y = np.zeros((10, 28))
-    y[:, 0] = 1  # 10 positives
-    y[:5, 1] = 1  # 5
-    y[:2, 2] = 1  # 2
-    y[:1, 3] = 1  # 1
-    frequent, rare = frequent_and_rare(y, n)
-    assert frequent == [0, 1, 2][:n]
-    assert rare == ([3] if n == 1 else [3])  # labels 4..27 have no positive row
+    y[:, 0] = 1
+    y[:5, 1] = 1
+    y[:2, 2] = 1
+    y[:1, 3] = 1
+    assert frequent_and_rare(y, n) == ([0, 1, 2][:n], rare)

@@ -128,7 +128,10 @@ class AnalysisService:
             raise NotReadyError("the model is not ready (starting up or shutting down)")
         check_texts(request, self.analyzer.validate_text)
         run = self._batched(request) if self._batcher is not None else self._naive(request)
-        return await self.within(run, deadline)
+        results = await self.within(run, deadline)
+        if self._metrics is not None:
+            self._metrics.observe_results(request.texts, results)
+        return results
 
     async def _batched(self, request: AnalyzeRequest) -> list[Result]:
         assert self._batcher is not None

@@ -36,6 +36,9 @@ class ServeSettings:
     precision: Precision = "fp32"
     threads: int = 1
     batching: bool = True
+    dashboard_show_text: bool = False
+    dashboard_window_s: float = 60.0
+    dashboard_recent: int = 20
 
     def __post_init__(self) -> None:
         _check_type("host", self.host, str)
@@ -74,6 +77,11 @@ class ServeSettings:
             raise ValueError("serve.precision=bf16 needs a CUDA serve.device (e.g. cuda); got cpu")
         _check_positive_int("threads", self.threads)
         _check_type("batching", self.batching, bool)
+        _check_type("dashboard_show_text", self.dashboard_show_text, bool)
+        _check_type("dashboard_window_s", self.dashboard_window_s, (int, float))
+        if self.dashboard_window_s <= 0:
+            raise ValueError(f"serve.dashboard_window_s={self.dashboard_window_s} must be > 0")
+        _check_positive_int("dashboard_recent", self.dashboard_recent)
 
 
 def _check_type(key: str, value: object, kind: type | tuple[type, ...]) -> None:
