@@ -30,10 +30,9 @@ def scatter(p: np.ndarray, y: np.ndarray) -> Figure:
 def distributions(p: np.ndarray, y: np.ndarray) -> Figure:
     figure, ax = new_figure(6.0, 4.0)
     positions = np.arange(len(SURD_SHARES))
-    for offset, values, name in ((-0.18, p, "predicted"), (0.18, y, "target")):
+    for offset, values in ((-0.18, p), (0.18, y)):
         ax.violinplot([values[:, i] for i in positions], positions=positions + offset,
                       widths=0.32, showmedians=True)  # fmt: skip
-        ax.plot([], [], label=name)
     ax.set_xticks(positions, SURD_SHARES)
     ax.set_ylim(0, 1)
     ax.set_ylabel("share")
