@@ -31,7 +31,7 @@ from redheart_lit.evaluation.samples import COLUMNS, pick_rows, sample_rows
 from redheart_lit.tasks.root import TrainableModule
 from redheart_lit.tasks.spec import TASKS
 from redheart_lit.training.dashboards.metadata import git_state, parameter_text, peak_memory_mb
-from redheart_lit.training.dashboards.sinks import FileSink, TensorBoardSink, logger_sinks
+from redheart_lit.training.dashboards.sinks import FileSink, Image, TensorBoardSink, logger_sinks
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,9 @@ class DashboardCallback(Callback):
         labelled = {key: (o.prediction, o.target) for key, o in outputs.items()}
         has_emotion = "emotion" in module.readouts()
         thresholds = checkpoint_thresholds(module).values if has_emotion else None
-        figures = task_figures(labelled, thresholds)
+        images = {
+            key: Image.of(figure) for key, figure in task_figures(labelled, thresholds).items()
+        }
         # The table always shows validation rows, also at test: one fixed set for the run.
         fixed = pick_rows(datamodule.records_for("val"), self.sample_rows)
         readouts = module.readouts()
@@ -119,14 +121,12 @@ class DashboardCallback(Callback):
         step = trainer.global_step
         sinks = [FileSink(folder), *logger_sinks(trainer.loggers)]
         for sink in sinks:
-            for key, figure in figures.items():
-                sink.figure(f"{stage}/{key}", figure, step)
+            for key, image in images.items():
+                sink.figure(f"{stage}/{key}", image, step)
             sink.table(f"{stage}/samples", list(COLUMNS), rows, step)
             if isinstance(sink, TensorBoardSink):
                 sink.flush()
-        log.info(
-            "dashboards: %d %s figures and the sample table in %s", len(figures), stage, folder
-        )
+        log.info("dashboards: %d %s figures and the sample table in %s", len(images), stage, folder)
 
     def _log_metadata(self, trainer: L.Trainer, module: TrainableModule, when: str) -> None:
         """Config, parameter table, git commit and the peak memory so far (``when``: fit start,

@@ -1,6 +1,7 @@
 """Where dashboard media go: files in the run folder, W&B, TensorBoard.
 
-Each sink takes the same three kinds of item: a figure, a table and a markdown text.
+Each sink takes the same three kinds of item: a figure (already rendered to RGB pixels, so
+that a figure is drawn once however many sinks take it), a table and a markdown text.
 Files always get everything (so CSV users and offline reviewers see it); W&B and
 TensorBoard get it when their logger is among the trainer's loggers.
 """
@@ -9,15 +10,31 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import matplotlib.image
+import numpy as np
 from lightning.pytorch.loggers import CSVLogger, Logger, TensorBoardLogger, WandbLogger
 from matplotlib.figure import Figure
 
-from redheart_lit.evaluation.figures import save_png, to_rgb
+from redheart_lit.evaluation.figures import to_rgb
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Image:
+    """A rendered figure: ``pixels`` ``[H, W, 3]`` uint8 and the title of its first axes."""
+
+    pixels: np.ndarray
+    title: str
+
+    @classmethod
+    def of(cls, figure: Figure) -> Image:
+        title = figure.axes[0].get_title() if figure.axes else ""
+        return cls(to_rgb(figure), title)
 
 
 class FileSink:
@@ -35,8 +52,10 @@ class FileSink:
         self.folder.mkdir(parents=True, exist_ok=True)
         return self.folder / f"{name}{suffix}"
 
-    def figure(self, key: str, figure: Figure, step: int) -> Path:
-        return save_png(figure, self._path(key, ".png"))
+    def figure(self, key: str, image: Image, step: int) -> Path:
+        path = self._path(key, ".png")
+        matplotlib.image.imsave(path, image.pixels)
+        return path
 
     def table(self, key: str, columns: list[str], rows: list[list[Any]], step: int) -> Path:
         path = self._path(key, ".json")
@@ -57,9 +76,8 @@ class WandbSink:
     def __init__(self, logger: WandbLogger) -> None:
         self.logger = logger
 
-    def figure(self, key: str, figure: Figure, step: int) -> None:
-        title = figure.axes[0].get_title() if figure.axes else key
-        self.logger.log_image(key=key, images=[to_rgb(figure)], step=step, caption=[title])
+    def figure(self, key: str, image: Image, step: int) -> None:
+        self.logger.log_image(key=key, images=[image.pixels], step=step, caption=[image.title])
 
     def table(self, key: str, columns: list[str], rows: list[list[Any]], step: int) -> None:
         self.logger.log_table(key=key, columns=columns, data=rows, step=step)
@@ -76,8 +94,8 @@ class TensorBoardSink:
     def __init__(self, logger: TensorBoardLogger) -> None:
         self.writer = logger.experiment
 
-    def figure(self, key: str, figure: Figure, step: int) -> None:
-        self.writer.add_figure(key, figure, global_step=step, close=False)
+    def figure(self, key: str, image: Image, step: int) -> None:
+        self.writer.add_image(key, image.pixels, global_step=step, dataformats="HWC")
 
     def table(self, key: str, columns: list[str], rows: list[list[Any]], step: int) -> None:
         lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
