@@ -60,7 +60,7 @@ def test_run_metadata_file(run_dir: Path) -> None:
     )
     text = (run_dir / "dashboards" / "metadata.md").read_text()
     assert "git commit:" in text
-    assert '"task_name": "train"' in text  # the resolved config
+    assert "\ntask_name: train\n" in text  # the resolved config, as YAML
 
 
 def test_offline_wandb_run_holds_images_and_tables(run_dir: Path) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import lightning as L
+import yaml
 from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.loggers import WandbLogger
 from omegaconf import DictConfig, OmegaConf
@@ -145,7 +146,7 @@ class DashboardCallback(Callback):
             f"peak memory: {peak:.1f} MiB ({measure}, after {metadata['after']})",
             "", param_text,
             "resolved config:", "",
-            json.dumps(self.run_config, indent=1) if self.run_config is not None
+            yaml.safe_dump(self.run_config, sort_keys=False) if self.run_config is not None
             else "(not attached: the callback was built outside train.py)",
         ])  # fmt: skip
         files = FileSink(self.root)

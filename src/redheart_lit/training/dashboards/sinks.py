@@ -89,7 +89,7 @@ class WandbSink:
 
 
 class TensorBoardSink:
-    """``add_figure`` and ``add_text`` (tables as markdown) on the TensorBoard writer."""
+    """``add_image`` and ``add_text`` (tables as markdown) on the TensorBoard writer."""
 
     def __init__(self, logger: TensorBoardLogger) -> None:
         self.writer = logger.experiment
