@@ -17,6 +17,7 @@ from typing import Any
 import matplotlib.image
 import numpy as np
 from lightning.pytorch.loggers import CSVLogger, Logger, TensorBoardLogger, WandbLogger
+from lightning.pytorch.loggers.logger import DummyLogger
 from matplotlib.figure import Figure
 
 from redheart_lit.evaluation.figures import to_rgb
@@ -119,16 +120,22 @@ def _md_cell(value: Any) -> str:
 
 
 def logger_sinks(loggers: list[Logger]) -> list[WandbSink | TensorBoardSink]:
-    """A sink for every W&B and TensorBoard logger; a CSV logger needs none (the files)."""
+    """A sink for every W&B and TensorBoard logger; a CSV logger needs none (the files), nor
+    does the DummyLogger that ``fast_dev_run`` puts in place of the configured ones."""
     sinks: list[WandbSink | TensorBoardSink] = []
     for logger in loggers:
         if isinstance(logger, WandbLogger):
             sinks.append(WandbSink(logger))
         elif isinstance(logger, TensorBoardLogger):
             sinks.append(TensorBoardSink(logger))
-        elif not isinstance(logger, CSVLogger):
+        elif not isinstance(logger, CSVLogger | DummyLogger) and type(logger) not in _WARNED:
+            _WARNED.add(type(logger))
             log.warning(
                 "dashboards: logger %s gets no figures or tables (only W&B and TensorBoard "
                 "do); they are in the run folder's dashboards/ files", type(logger).__name__,
             )  # fmt: skip
     return sinks
+
+
+# Logger types already warned about, so that the warning comes once, not at every epoch.
+_WARNED: set[type] = set()
