@@ -70,14 +70,16 @@ bench-gpu:  ## GPU benchmark of full_330m (trainer=8gb) and serving; on a machin
 	$(PYTHON) benchmarks/gpu.py $$($(PYTHON) -c "import torch; print('' if torch.cuda.is_available() else '--tiny')") $(BENCH_GPU_ARGS)
 
 # The screenshots of docs/dashboards.md: the live server page (taken by the browser test,
-# needs chromium + chromium-driver) and the training figures of a tiny run.
+# needs chromium + chromium-driver), the training figures of a tiny run, and TensorBoard's
+# Images tab showing them (scripts/tensorboard_screenshot.py, chromium again).
 DASHBOARD_IMG := docs/img/dashboards
 dashboard-screenshots:  ## Screenshots of the dashboards for docs/dashboards.md (docs/img/dashboards/).
 	rm -rf logs/dashboards/tiny
 	REDHEART_DASHBOARD_SCREENSHOTS=$(DASHBOARD_IMG) $(PYTHON) -m pytest -p no:xdist -q \
 		tests/serving/test_dashboard_browser.py
-	$(PYTHON) train.py experiment=tiny logger=csv print_config=false hydra.run.dir=logs/dashboards/tiny
+	$(PYTHON) train.py experiment=tiny logger=tensorboard print_config=false hydra.run.dir=logs/dashboards/tiny
 	cp logs/dashboards/tiny/dashboards/test/*.png $(DASHBOARD_IMG)/
+	$(PYTHON) scripts/tensorboard_screenshot.py logs/dashboards/tiny/tensorboard $(DASHBOARD_IMG)/tensorboard_images.png
 
 clean:  ## Remove run outputs and caches.
 	rm -rf logs outputs multirun .pytest_cache .ruff_cache .hypothesis
