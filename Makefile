@@ -3,7 +3,7 @@ PYTHON ?= python
 export WANDB_MODE ?= offline
 export PYTHONHASHSEED ?= 0
 
-.PHONY: help install train test test-fast lint format bench bench-serve bench-batching bench-gpu clean
+.PHONY: help install train test test-fast lint format bench bench-serve bench-batching bench-gpu dashboard-screenshots clean
 
 help:  ## Show this help.
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -68,6 +68,18 @@ bench-batching: $(addsuffix /config.json,$(BENCH_SERVE_BUNDLES))  ## Per-text mo
 BENCH_GPU_ARGS ?=
 bench-gpu:  ## GPU benchmark of full_330m (trainer=8gb) and serving; on a machine without CUDA a tiny CPU run.
 	$(PYTHON) benchmarks/gpu.py $$($(PYTHON) -c "import torch; print('' if torch.cuda.is_available() else '--tiny')") $(BENCH_GPU_ARGS)
+
+# The screenshots of docs/dashboards.md: the live server page (taken by the browser test,
+# needs chromium + chromium-driver), the training figures of a tiny run, and TensorBoard's
+# Images tab showing them (scripts/tensorboard_screenshot.py, chromium again).
+DASHBOARD_IMG := docs/img/dashboards
+dashboard-screenshots:  ## Screenshots of the dashboards for docs/dashboards.md (docs/img/dashboards/).
+	rm -rf logs/dashboards/tiny
+	REDHEART_DASHBOARD_SCREENSHOTS=$(DASHBOARD_IMG) $(PYTHON) -m pytest -p no:xdist -q \
+		tests/serving/test_dashboard_browser.py
+	$(PYTHON) train.py experiment=tiny logger=tensorboard print_config=false hydra.run.dir=logs/dashboards/tiny
+	cp logs/dashboards/tiny/dashboards/test/*.png $(DASHBOARD_IMG)/
+	$(PYTHON) scripts/tensorboard_screenshot.py logs/dashboards/tiny/tensorboard $(DASHBOARD_IMG)/tensorboard_images.png
 
 clean:  ## Remove run outputs and caches.
 	rm -rf logs outputs multirun .pytest_cache .ruff_cache .hypothesis

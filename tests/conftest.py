@@ -28,6 +28,8 @@ TINY = [
     "trainer.enable_model_summary=false",
     "trainer.enable_progress_bar=false",
     "callbacks.progress_bar=null",
+    # The figures cost seconds per evaluation; tests/training/dashboards turns them on.
+    "callbacks.dashboards=null",
 ]
 
 

@@ -265,3 +265,47 @@ def total_loss(module: Any, batch: Batch, stage: str = "test") -> torch.Tensor:
     total = module.combine(losses)
     assert total is not None
     return total
+
+
+def assert_png_not_blank(path: Path, min_std: float = 0.02) -> None:
+    """``path`` is a PNG whose pixels vary (a figure with content, not an empty canvas)."""
+    import matplotlib.image
+
+    assert path.is_file(), f"{path} missing"
+    pixels = matplotlib.image.imread(path)  # [H, W, C] floats in [0, 1]
+    std = float(pixels[..., :3].std())
+    assert std > min_std, f"{path} looks blank (pixel std {std:.4f})"
+
+
+def wandb_records(path: Path) -> list[Any]:
+    """The protobuf records of an offline W&B run file (``run-<id>.wandb``).
+
+    wandb >= 0.19 writes runs from its Go core and ships no Python reader, so the file is
+    read here: a 7-byte W&B header, then LevelDB's log format (32 KiB blocks of chunks,
+    each with a 7-byte header: crc32 4, length 2, type 1 = full, 2 = first, 3 = middle,
+    4 = last), each record a ``wandb_internal_pb2.Record``.
+    """
+    import struct
+
+    from wandb.proto import wandb_internal_pb2
+
+    data, block = path.read_bytes(), 32768
+    if not data.startswith(b":W&B"):
+        raise ValueError(f"{path} is not a W&B run file")
+    records, pos, pending = [], 7, b""
+    while pos + 7 <= len(data):
+        left = block - pos % block
+        if left < 7:  # the rest of a block too short for a header is padding
+            pos += left
+            continue
+        _, length, kind = struct.unpack("<IHB", data[pos : pos + 7])
+        if length == 0 and kind == 0:
+            pos += left
+            continue
+        chunk, pos = data[pos + 7 : pos + 7 + length], pos + 7 + length
+        pending = chunk if kind in (1, 2) else pending + chunk
+        if kind in (1, 4):
+            record = wandb_internal_pb2.Record()
+            record.ParseFromString(pending)
+            records.append(record)
+    return records

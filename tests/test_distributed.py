@@ -36,3 +36,5 @@ def test_ddp_two_cpu_processes_agree_on_metrics(tmp_path: Path) -> None:
     assert "val/emotion/macro_f1" in evaluated
     for key in evaluated:
         assert rank0[key] == pytest.approx(rank1[key], abs=1e-7), key
+    # The dashboards ran on rank 0 only, and neither rank waited forever for the other.
+    assert (tmp_path / "dashboards" / "test" / "samples.json").is_file()

@@ -10,9 +10,10 @@ import pytest
 import torch
 from omegaconf import DictConfig, OmegaConf
 from tests.conftest import PROJECT_ROOT, TINY, compose_config, compose_train, run_eval
-from tests.helpers import tiny_config
+from tests.helpers import assert_png_not_blank, tiny_config
 
 from redheart_lit.cli.train import train
+from redheart_lit.evaluation.figures import FIGURE_TITLES
 from redheart_lit.evaluation.run import Labelled, checkpoint_thresholds, evaluate, score
 from redheart_lit.paths import config_dir
 from redheart_lit.tasks import MultiTaskModule
@@ -101,6 +102,12 @@ def test_train_then_eval_cli_on_the_sample_test_split(checkpoint: Path, tmp_path
                      f"tuned for per-label F1 on {VAL_EMOTION_ROWS} validation rows",
                      "no positive row in dev, threshold kept at 0.5: fear"):  # fmt: skip
         assert expected in report, expected
+    # Every task's figures, written beside report.md and linked from it.
+    assert "## Figures" in report
+    for key, title in FIGURE_TITLES.items():
+        path = out / "figures" / (key.replace("/", "_") + ".png")
+        assert f"![{title}](figures/{path.name})" in report, key
+        assert_png_not_blank(path)
 
     # The same evaluation as a function, here on val: it says val is not held out.
     in_process = evaluate(compose_eval([f"ckpt={checkpoint}", "data.split=val"], tmp_path))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
+from redheart_lit.cli import resolvers  # noqa: F401 - registers the configs' resolvers
 from redheart_lit.paths import config_dir
 
 

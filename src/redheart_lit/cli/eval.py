@@ -1,6 +1,7 @@
 """``python eval.py ckpt=PATH data=<name> data.split=test``: score a checkpoint on a split.
 
-Writes ``metrics.json`` and ``report.md`` into the run folder and prints the metrics as
+Writes ``metrics.json``, ``report.md`` and the figures it shows (``figures/*.png``) into
+the run folder and prints the metrics as
 one JSON object on the last line of stdout. The evaluation itself is
 :func:`redheart_lit.evaluation.run.evaluate`.
 """
@@ -25,8 +26,11 @@ def run(cfg: DictConfig) -> dict[str, float]:
     """The Hydra task: evaluate, write ``metrics.json`` and ``report.md``, print the JSON."""
     hydra_cfg = HydraConfig.get()
     command = " ".join(["python eval.py", *hydra_cfg.overrides.task])
-    report = evaluate(cfg, data_name=hydra_cfg.runtime.choices.get("data", ""), command=command)
     out = Path(cfg.paths.output_dir)
+    report = evaluate(
+        cfg, data_name=hydra_cfg.runtime.choices.get("data", ""), command=command,
+        figure_dir=out / "figures",
+    )  # fmt: skip
     line = metrics_json(report.metrics)
     (out / "metrics.json").write_text(line + "\n")
     (out / "report.md").write_text(render_markdown(report))

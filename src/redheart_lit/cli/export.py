@@ -15,24 +15,43 @@ from redheart_lit.cli.dotlist import parse
 from redheart_lit.inference.export import export_bundle
 from redheart_lit.training.checkpoint import load_checkpoint, to_net
 
-USAGE = "usage: python -m redheart_lit.cli.export ckpt=PATH out=DIR"
+USAGE = "usage: python -m redheart_lit.cli.export ckpt=PATH out=DIR [reference=RECORDS.jsonl]"
 
 
 @dataclass
 class ExportArgs:
     ckpt: str = "???"
     out: str = "???"
+    # Records (JSONL) the model was trained on: their predicted Ekman-group shares go into
+    # reference.json, the server's baseline for drift (inference/reference.py). Empty: none.
+    reference: str = ""
 
 
-def export_checkpoint(ckpt: str | Path, out: str | Path) -> Path:
-    """Write the bundle of Lightning checkpoint ``ckpt`` (read with ``weights_only=True``)."""
+def export_checkpoint(ckpt: str | Path, out: str | Path, reference: str | Path = "") -> Path:
+    """Write the bundle of Lightning checkpoint ``ckpt`` (read with ``weights_only=True``),
+    with ``reference.json`` when ``reference`` names a records file."""
     net = to_net(load_checkpoint(ckpt))
-    return export_bundle(net, out, source=str(Path(ckpt).resolve()))
+    bundle = export_bundle(net, out, source=str(Path(ckpt).resolve()))
+    if reference:
+        add_reference(bundle, Path(reference))
+    return bundle
+
+
+def add_reference(bundle: Path, records: Path) -> None:
+    """Predict ``records``' texts with the exported bundle, as the server would, and store
+    their Ekman-group shares in the bundle."""
+    from redheart_lit.data import load_jsonl
+    from redheart_lit.inference import ProductionConfig, ProductionOrchestrator
+    from redheart_lit.inference.reference import write_reference
+
+    texts = [record.text for record in load_jsonl(records)]
+    orchestrator = ProductionOrchestrator(ProductionConfig(model_dir=str(bundle), cache_size=0))
+    write_reference(bundle, orchestrator.analyze_batch, texts, records)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse(ExportArgs, sys.argv[1:] if argv is None else argv, USAGE)
-    out = export_checkpoint(args.ckpt, args.out)
+    out = export_checkpoint(args.ckpt, args.out, args.reference)
     print(f"exported {args.ckpt} -> {out}", file=sys.stderr)
 
 

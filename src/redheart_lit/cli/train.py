@@ -27,6 +27,7 @@ from redheart_lit.cli.config_tree import print_config_tree
 from redheart_lit.paths import config_dir
 from redheart_lit.tasks.sizes import ParamRow, param_table, render
 from redheart_lit.tasks.spec import check_task_names
+from redheart_lit.training.dashboards import DashboardCallback
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,9 @@ def train(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     datamodule, module = instantiate_run(cfg)
     callbacks: list[Callback] = _instantiate_group(cfg.get("callbacks"), "callbacks")
     loggers: list[Logger] = _instantiate_group(cfg.get("logger"), "logger")
+    for callback in callbacks:
+        if isinstance(callback, DashboardCallback):
+            callback.attach_run_config(cfg)
     trainer: L.Trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
 
     if trainer.is_global_zero:
@@ -160,7 +164,12 @@ def run(cfg: DictConfig) -> float | None:
     """The Hydra task: print the config, train, write ``metrics.json``, return the metric."""
     if cfg.get("print_config") and (not torch.distributed.is_available() or _rank() == 0):
         print_config_tree(cfg)
-    metrics, objects = train(cfg)
+    try:
+        metrics, objects = train(cfg)
+    finally:
+        # In a multirun every job is its own W&B run: close this one before the next job
+        # starts, or wandb keeps logging the next job into it.
+        _finish_wandb()
     rank = objects["trainer"].global_rank
     path = _write_metrics(metrics, cfg.paths.output_dir, rank)
     name = cfg.get("optimized_metric")
@@ -174,6 +183,13 @@ def run(cfg: DictConfig) -> float | None:
     if not math.isfinite(value):
         raise FloatingPointError(f"optimized_metric {name} is {value}")
     return value
+
+
+def _finish_wandb() -> None:
+    import wandb
+
+    if wandb.run is not None:
+        wandb.finish()
 
 
 def _rank() -> int:

@@ -57,6 +57,8 @@ class EvaluationReport:
     labels: list[LabelThreshold] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     command: str = ""
+    # (title, path relative to report.md) of each figure (evaluation/figures/).
+    figures: list[tuple[str, str]] = field(default_factory=list)
 
 
 def metrics_json(metrics: dict[str, float]) -> str:
@@ -116,4 +118,8 @@ def render_markdown(report: EvaluationReport) -> str:
             for r in report.labels
         ]
         lines.append("")
+    if report.figures:
+        lines += ["## Figures", ""]
+        for title, path in report.figures:
+            lines += [f"### {title}", "", f"![{title}]({path})", ""]
     return "\n".join(lines)

@@ -14,6 +14,7 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -24,6 +25,7 @@ from omegaconf import DictConfig, OmegaConf
 from redheart_lit.data import Batch, Record
 from redheart_lit.data.datamodule import RecordDataModule
 from redheart_lit.evaluation.classification import apply_thresholds, f1_per_label
+from redheart_lit.evaluation.figures import FIGURE_TITLES, save_png, task_figures
 from redheart_lit.evaluation.report import EvaluationReport, LabelThreshold
 from redheart_lit.model.aux.thresholds import DEFAULT_THRESHOLD
 from redheart_lit.tasks.root import TrainableModule
@@ -147,11 +149,22 @@ def evaluate_module(
     collate: Callable[[list[Record]], Batch],
     batch_size: int = 32,
     device: str | torch.device = "cpu",
-) -> tuple[dict[str, float], list[LabelThreshold], CheckpointThresholds]:
-    """Score ``module`` on ``records``: ``(metrics, emotion threshold table, thresholds)``."""
+    figure_dir: Path | None = None,
+) -> tuple[dict[str, float], list[LabelThreshold], CheckpointThresholds, list[tuple[str, str]]]:
+    """Score ``module`` on ``records``: ``(metrics, emotion threshold table, thresholds,
+    figures)``. With ``figure_dir``, every task's figures (``evaluation/figures/``) are
+    written there as PNG files; ``figures`` lists ``(title, file name)``."""
     thresholds = checkpoint_thresholds(module)
     outputs = predict(module, records, collate, batch_size, device)
     metrics = score(module, outputs, thresholds.values)
+    figures = []
+    if figure_dir is not None:
+        labelled = {key: (o.prediction, o.target) for key, o in outputs.items()}
+        emotion = thresholds.values if "emotion" in module.readouts() else None
+        for key, figure in task_figures(labelled, emotion).items():
+            name = key.replace("/", "_") + ".png"
+            save_png(figure, figure_dir / name)
+            figures.append((FIGURE_TITLES[key], name))
     table = []
     if "emotion" in outputs:
         p, y = outputs["emotion"].prediction, outputs["emotion"].target
@@ -161,7 +174,7 @@ def evaluate_module(
                            int(y[:, i].sum()), float(f1[i]))
             for i, label in enumerate(EMOTION_LABELS)
         ]  # fmt: skip
-    return metrics, table, thresholds
+    return metrics, table, thresholds, figures
 
 
 def _device(name: str) -> str:
@@ -170,8 +183,12 @@ def _device(name: str) -> str:
     return name
 
 
-def evaluate(cfg: DictConfig, data_name: str = "", command: str = "") -> EvaluationReport:
-    """The evaluation ``python eval.py`` runs, without writing files (usable from tests).
+def evaluate(
+    cfg: DictConfig, data_name: str = "", command: str = "", figure_dir: Path | None = None
+) -> EvaluationReport:
+    """The evaluation ``python eval.py`` runs (usable from tests). It writes no files but
+    the figures' PNGs, and those only when ``figure_dir`` is given (``report.md`` links
+    them by file name, so ``eval.py`` passes a ``figures/`` folder beside it).
 
     ``cfg`` is the composed ``conf/eval.yaml``; ``cfg.data`` is instantiated with the
     checkpoint's tokenizer, and ``cfg.data.split`` names the split to score.
@@ -189,9 +206,10 @@ def evaluate(cfg: DictConfig, data_name: str = "", command: str = "") -> Evaluat
     data["encoder"] = dataclasses.asdict(module.config.encoder)
     datamodule = instantiate(data)
     records, source = read_split(datamodule, split)
-    metrics, table, thresholds = evaluate_module(
-        module, records, datamodule.collate, datamodule.eval_batch_size, _device(cfg.device)
-    )
+    metrics, table, thresholds, figures = evaluate_module(
+        module, records, datamodule.collate, datamodule.eval_batch_size, _device(cfg.device),
+        figure_dir,
+    )  # fmt: skip
     notes = []
     if split in ("train", "val"):
         notes.append(
@@ -205,4 +223,6 @@ def evaluate(cfg: DictConfig, data_name: str = "", command: str = "") -> Evaluat
         metrics=metrics, checkpoint=str(cfg.ckpt), data=data_name or "?",
         data_source=source, split=split, thresholds_source=thresholds.source,
         labels=table, notes=notes, command=command,
+        figures=[(title, f"{figure_dir.name}/{name}") for title, name in figures]
+        if figure_dir is not None else [],
     )  # fmt: skip

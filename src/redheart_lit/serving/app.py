@@ -6,6 +6,8 @@ Routes (see README "Serving"):
   ``{"results": [...], "model_version": "..."}``, one result per text, in order.
 - ``GET /health``: liveness, always open. ``GET /ready``: 200 once the model serves, else 503.
 - ``GET /metrics``: Prometheus text format.
+- ``GET /v1/stats``: live statistics as JSON; ``GET /dashboard``: the page showing them
+  (``serving/dashboard.py``, ``serving/stats.py``).
 - ``/mcp``: the MCP tools over streamable HTTP.
 - ``/docs``, ``/redoc``, ``/openapi.json``: only when bound to loopback.
 
@@ -15,8 +17,9 @@ The app serves a model it is given; no endpoint loads, downloads or registers on
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
@@ -28,6 +31,7 @@ from starlette.responses import JSONResponse, Response
 from redheart_lit.inference.result import response_model
 from redheart_lit.serving.auth import BearerAuthMiddleware, check_bind, is_loopback
 from redheart_lit.serving.body import read_body
+from redheart_lit.serving.dashboard import add_dashboard_routes
 from redheart_lit.serving.errors import NotReadyError, ServeError
 from redheart_lit.serving.helping_ai import HelpingAI
 from redheart_lit.serving.mcp_tools import build_mcp_server
@@ -37,6 +41,7 @@ from redheart_lit.serving.protocol import AnalysisBackend
 from redheart_lit.serving.request import decode_analyze_request
 from redheart_lit.serving.service import AnalysisService
 from redheart_lit.serving.settings import ServeSettings
+from redheart_lit.serving.stats import ServeStats
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +52,24 @@ def create_app(
     *,
     token: str | None = None,
     helper: HelpingAI | None = None,
+    reference: Mapping[str, Any] | None = None,
+    reference_problem: str = "the server was started without the bundle's reference.json",
 ) -> FastAPI:
     """The app serving ``orchestrator``; ``token`` (when set) guards every route but /health.
 
     ``helper`` (``serve.helping_ai=true``) adds the LLM's ``helping_ai`` section to results.
+    ``reference`` is the bundle's ``reference.json`` (the training distribution the
+    dashboard's drift compares with); without it ``reference_problem`` says why.
     """
     check_bind(settings.host, token)
     metrics = ServeMetrics(orchestrator.cache_stats)
     service = AnalysisService(orchestrator, settings, metrics, helper=helper)
+    stats = ServeStats(
+        service.queue_depth, orchestrator.cache_stats, reference=reference,
+        reference_problem=reference_problem, window_s=settings.dashboard_window_s,
+        recent=settings.dashboard_recent, show_text=settings.dashboard_show_text,
+    )  # fmt: skip
+    metrics.listeners.append(stats)
     mcp_server = build_mcp_server(service)
     # Builds the session manager as a side effect; its ASGI app is routed at /mcp below.
     # Stateless JSON: each tool call is one POST, nothing to keep between requests.
@@ -117,6 +132,8 @@ def create_app(
     @app.get("/metrics", summary="Prometheus metrics.")
     async def prometheus() -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+    add_dashboard_routes(app, stats)
 
     app.router.add_route(
         "/mcp",

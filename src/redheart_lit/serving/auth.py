@@ -13,6 +13,7 @@ import hmac
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -22,6 +23,8 @@ from redheart_lit.serving.errors import UnauthorizedError
 TOKEN_ENV = "REDHEART_API_TOKEN"
 # Liveness must answer without credentials: orchestrators probe it unauthenticated.
 OPEN_PATHS = frozenset({"/health"})
+# Pages a browser opens, which may carry the token as ``?token=`` (see _page_token).
+PAGE_PATHS = frozenset({"/dashboard"})
 
 
 class AuthConfigError(ValueError):
@@ -85,7 +88,7 @@ class BearerAuthMiddleware:
             await self.app(scope, receive, send)
             return
         header = _header(scope, b"authorization")
-        if token_matches(header, self.token):
+        if token_matches(header, self.token) or self._page_token(scope):
             await self.app(scope, receive, send)
             return
         reason = "missing bearer token" if header is None else "wrong bearer token"
@@ -101,6 +104,16 @@ class BearerAuthMiddleware:
             ],
         })  # fmt: skip
         await send({"type": "http.response.body", "body": body})
+
+    def _page_token(self, scope: Scope) -> bool:
+        """``GET /dashboard?token=...``: a browser cannot send a header when it opens a page,
+        so the page (and only the page) takes the token as a query parameter, as Jupyter
+        does; the page moves it out of the URL at once and sends it as a bearer header to
+        ``/v1/stats``. Every other route accepts the header only."""
+        if scope["path"] not in PAGE_PATHS or scope.get("method") != "GET":
+            return False
+        given = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [])
+        return len(given) == 1 and hmac.compare_digest(given[0].encode(), self.token.encode())
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -116,10 +116,24 @@ def load_orchestrator(model_dir: Path, settings: ServeSettings) -> AnalysisBacke
     return ProductionOrchestrator(config)
 
 
+def drift_reference(model_dir: Path) -> dict[str, Any]:
+    """The bundle's ``reference.json`` for the dashboard's drift, or why there is none."""
+    from redheart_lit.inference.reference import REFERENCE_FILE, read_reference
+
+    reference = read_reference(model_dir)
+    if reference is None:
+        problem = (
+            f"{model_dir / REFERENCE_FILE} is absent: export with reference=<training records>"
+        )
+        return {"reference": None, "reference_problem": problem}
+    return {"reference": reference}
+
+
 async def serve_http(
     orchestrator: AnalysisBackend,
     settings: ServeSettings,
     token: str | None,
+    model_dir: Path,
     helper: HelpingAI | None = None,
 ) -> None:
     """Serve the HTTP app until SIGINT/SIGTERM; the port is announced on stdout first."""
@@ -128,7 +142,9 @@ async def serve_http(
     from redheart_lit.serving.app import create_app
     from redheart_lit.serving.listen import announce, bind_socket, url_of
 
-    app = create_app(orchestrator, settings, token=token, helper=helper)
+    app = create_app(
+        orchestrator, settings, token=token, helper=helper, **drift_reference(model_dir)
+    )
     sock = bind_socket(settings.host, settings.port)
     config = uvicorn.Config(
         app,
@@ -181,7 +197,7 @@ def run(cfg: DictConfig) -> None:
     check_bind(settings.host, token)
     set_threads(settings.threads)
     orchestrator = load_orchestrator(model_dir, settings)
-    asyncio.run(serve_http(orchestrator, settings, token, helper))
+    asyncio.run(serve_http(orchestrator, settings, token, model_dir, helper))
 
 
 def main() -> None:

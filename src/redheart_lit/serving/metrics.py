@@ -9,13 +9,15 @@ so they can never drift from what the cache itself counted.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from redheart_lit.inference.reference import predicted_group
 from redheart_lit.serving.batcher import BatchRecord
 
 # Paths that get their own label value; anything else is "other", so that scanners
@@ -29,6 +31,8 @@ ROUTES = (
     "/docs",
     "/openapi.json",
     "/redoc",
+    "/v1/stats",
+    "/dashboard",
 )
 LATENCY_BUCKETS = (
     0.001,
@@ -78,10 +82,21 @@ class _CacheCollector(Collector):
         )
 
 
+class Listener(Protocol):
+    """Something that sees every request, batch and result the metrics see (``ServeStats``)."""
+
+    def observe_request(self, path: str, status: int, seconds: float) -> None: ...
+    def observe_batch(self, record: BatchRecord) -> None: ...
+    def observe_results(
+        self, texts: Sequence[str], results: Sequence[Mapping[str, Any]], modality: str = "text"
+    ) -> None: ...
+
+
 class ServeMetrics:
     """Request, latency, batch, queue and cache metrics of one app."""
 
     def __init__(self, cache_stats: Callable[[], dict[str, int]]) -> None:
+        self.listeners: list[Listener] = []
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "redheart_http_requests", "HTTP requests by route and status.", ["route", "status"],
@@ -105,18 +120,37 @@ class ServeMetrics:
         self.queue_depth = Gauge(
             "redheart_queue_depth", "Texts waiting for a batch.", registry=self.registry
         )
+        self.predicted_ekman = Counter(
+            "redheart_predicted_ekman", "Texts by their highest-scoring Ekman group.", ["group"],
+            registry=self.registry,
+        )  # fmt: skip
         self.registry.register(_CacheCollector(cache_stats))
 
     def observe_request(self, path: str, status: int, seconds: float) -> None:
         route = route_label(path)
         self.requests.labels(route=route, status=str(status)).inc()
         self.latency.labels(route=route).observe(seconds)
+        for listener in self.listeners:
+            listener.observe_request(path, status, seconds)
 
     def observe_batch(self, record: BatchRecord) -> None:
         self.batch_size.observe(record.size)
         self.batch_seconds.observe(record.seconds)
         if not record.ok:
             self.batch_failures.inc()
+        for listener in self.listeners:
+            listener.observe_batch(record)
+
+    def observe_results(
+        self, texts: Sequence[str], results: Sequence[Mapping[str, Any]], modality: str = "text"
+    ) -> None:
+        """The results of one analysis request (both HTTP and MCP go through the service)."""
+        for result in results:
+            predicted = predicted_group(result)
+            if predicted is not None:
+                self.predicted_ekman.labels(group=predicted[0]).inc()
+        for listener in self.listeners:
+            listener.observe_results(texts, results, modality)
 
     def track_queue_depth(self, depth: Callable[[], int]) -> None:
         """Read the queue depth at scrape time."""

@@ -140,8 +140,12 @@ class AnalysisService:
         check_texts(request, self.analyzer.validate_text)
         run = self._batched(request) if self._batcher is not None else self._naive(request)
         if self.helper is None:
-            return await self.within(run, deadline)
-        return await self._with_helper(request, run, deadline)
+            results = await self.within(run, deadline)
+        else:
+            results = await self._with_helper(request, run, deadline)
+        if self._metrics is not None:
+            self._metrics.observe_results(request.texts, results)
+        return results
 
     async def _with_helper(
         self, request: AnalyzeRequest, run: Awaitable[list[Result]], deadline: float

@@ -43,6 +43,9 @@ class ServeSettings:
     helping_ai_timeout_s: float = 5.0
     # Cultural weights of the Bentham utility (ethics/culture.py, docs/culture.md).
     culture: str = "none"
+    dashboard_show_text: bool = False
+    dashboard_window_s: float = 60.0
+    dashboard_recent: int = 20
 
     def __post_init__(self) -> None:
         _check_type("host", self.host, str)
@@ -92,6 +95,11 @@ class ServeSettings:
                 f"serve.helping_ai_timeout_s={self.helping_ai_timeout_s} must be below "
                 f"serve.request_timeout_s={self.request_timeout_s}"
             )
+        _check_type("dashboard_show_text", self.dashboard_show_text, bool)
+        _check_type("dashboard_window_s", self.dashboard_window_s, (int, float))
+        if self.dashboard_window_s <= 0:
+            raise ValueError(f"serve.dashboard_window_s={self.dashboard_window_s} must be > 0")
+        _check_positive_int("dashboard_recent", self.dashboard_recent)
 
 
 def _check_type(key: str, value: object, kind: type | tuple[type, ...]) -> None:

@@ -1,0 +1,46 @@
+"""Turning a matplotlib figure into a PNG file, PNG bytes or an RGB array (Agg, no display)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+# Agg renders to memory: training runs on servers without a display, and the figures are
+# written as files and logged, never shown. (Figures are built with ``Figure``, not
+# pyplot, so they need no backend; this keeps a library that calls pyplot headless too.)
+matplotlib.use("Agg")
+
+DPI = 100
+
+
+def new_figure(width: float = 6.4, height: float = 4.0) -> tuple[Figure, Axes]:
+    """A figure with one axes. Built with ``Figure`` rather than ``pyplot.figure`` so that
+    figures are never registered with pyplot and need no ``plt.close``."""
+    figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    return figure, figure.add_subplot()
+
+
+def png_bytes(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def save_png(figure: Figure, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(png_bytes(figure))
+    return path
+
+
+def to_rgb(figure: Figure) -> np.ndarray:
+    """``[H, W, 3]`` uint8 pixels of the rendered figure."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
