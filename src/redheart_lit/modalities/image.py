@@ -14,8 +14,8 @@
   the package's: the face crop to grayscale (ITU-R 601 luma), bilinear resize to 48x48
   with Pillow, scaled to [0, 1]. CK+ is licensed for non-commercial research only.
 * **Expression** (``kind=hf``): any Hugging Face image classifier by name (for example a
-  facial-expression ViT), run on each face crop. Loaded with ``use_fast=False``: the fast
-  image processors need torchvision.
+  facial-expression ViT), run on each face crop. Loaded with ``backend="pil"``: the
+  torchvision backend of the image processors is never installed here.
 """
 
 from __future__ import annotations
@@ -133,7 +133,11 @@ def decode_image(raw: Any, max_side: int, max_bytes: int | None = None) -> np.nd
                 "image", f"an array must be uint8 [H, W] or [H, W, 3], got {raw.dtype} {raw.shape}"
             )
         if max(raw.shape[:2]) > max_side:
-            raise ModalityError("image", f"has a side over {max_side} px", too_large=True)
+            raise ModalityError(
+                "image",
+                f"is {raw.shape[1]}x{raw.shape[0]} px; the limit is {max_side} per side",
+                too_large=True,
+            )
         return np.stack([raw] * 3, -1) if raw.ndim == 2 else raw
     raise ModalityError("image", f"must be bytes or a uint8 array, got {type(raw).__name__}")
 
@@ -144,7 +148,7 @@ class HFImageModel:
     def __init__(self, name: str) -> None:
         from transformers import AutoImageProcessor, AutoModelForImageClassification
 
-        self.processor = AutoImageProcessor.from_pretrained(name, use_fast=False)
+        self.processor = AutoImageProcessor.from_pretrained(name, backend="pil")
         self.model = AutoModelForImageClassification.from_pretrained(name).eval()
         labels = [self.model.config.id2label[i] for i in range(self.model.config.num_labels)]
         unknown = [label for label in labels if label.lower() not in LABEL_SYNONYMS]
