@@ -82,3 +82,12 @@ def test_hf_image_classifier_runs_on_face_crops(tiny_vit: Path) -> None:
     assert result.estimate is not None
     assert result.estimate.ekman is not None
     assert sum(result.estimate.ekman.values()) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_threads_do_not_see_each_others_faces(encoder: ImageEncoder) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    images = [data.astronaut(), data.coffee()] * 4
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        faces = [r.diagnostics["faces"] for r in pool.map(encoder.encode, images)]
+    assert faces == [1, 0] * 4

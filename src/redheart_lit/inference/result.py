@@ -125,16 +125,19 @@ def _result_model(tasks: tuple[str, ...]) -> type[BaseModel]:
 
 
 def _section(name: str) -> Any:
-    """A task's section; emotion's also carries ``modalities`` (or holds only them)."""
+    """A task's section; emotion's may also carry ``modalities`` (or hold only them).
+
+    Three shapes rather than one optional field: a default would be filled in when the
+    MCP SDK dumps a text-only result, and text-only results must stay as they are."""
     model = READOUTS[name].section_model
     if name != "emotion":
         return model
     with_modalities = create_model(
         f"{model.__name__}WithModalities",
         __base__=model,
-        modalities=(Modalities | None, Field(None, description="non-text inputs, fused")),
+        modalities=(Modalities, Field(description="non-text inputs, fused")),
     )
-    return with_modalities | ModalitiesOnly
+    return model | with_modalities | ModalitiesOnly
 
 
 def result_model() -> type[BaseModel]:

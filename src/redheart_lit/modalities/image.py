@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -172,12 +173,24 @@ class ImageEncoder:
         import cv2
 
         self.config = config
-        cascade = Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"
-        self.detector = cv2.CascadeClassifier(str(cascade))
-        if self.detector.empty():
-            raise RuntimeError(f"{cascade}: OpenCV could not load the Haar cascade")
+        self._cascade = Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"
+        # One detector per thread: a CascadeClassifier shared by two threads returns the
+        # other image's faces (seen with the server's media threads).
+        self._local = threading.local()
+        self._detector()
         self.fer = load_fer(config.weights) if config.kind == "fer" else None
         self.hf = HFImageModel(config.model) if config.kind == "hf" else None
+
+    def _detector(self) -> Any:
+        import cv2
+
+        detector = getattr(self._local, "detector", None)
+        if detector is None:
+            detector = cv2.CascadeClassifier(str(self._cascade))
+            if detector.empty():
+                raise RuntimeError(f"{self._cascade}: OpenCV could not load the Haar cascade")
+            self._local.detector = detector
+        return detector
 
     def faces(self, rgb: np.ndarray) -> np.ndarray:
         """``[F, 4]`` boxes (x, y, w, h), largest first."""
@@ -185,7 +198,7 @@ class ImageEncoder:
 
         gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         size = self.config.min_face
-        boxes = self.detector.detectMultiScale(gray, 1.1, 5, minSize=(size, size))
+        boxes = self._detector().detectMultiScale(gray, 1.1, 5, minSize=(size, size))
         boxes = np.asarray(boxes, dtype=int).reshape(-1, 4)
         return boxes[np.argsort(-(boxes[:, 2] * boxes[:, 3]), kind="stable")]
 
