@@ -3,7 +3,7 @@ PYTHON ?= python
 export WANDB_MODE ?= offline
 export PYTHONHASHSEED ?= 0
 
-.PHONY: help install train test test-fast lint format bench bench-serve bench-batching bench-gpu dashboard-screenshots clean
+.PHONY: help install train test test-fast lint format bench bench-serve bench-batching bench-gpu bench-multimodal dashboard-screenshots clean
 
 help:  ## Show this help.
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ BENCH_EXPERIMENT_small := experiment=sample_small
 bench-serve: $(addsuffix /config.json,$(BENCH_SERVE_BUNDLES))  ## Load-test serve.py (micro-batched vs naive); writes docs/bench/serve.json and docs/benchmarks.md.
 	$(PYTHON) benchmarks/serve_load.py $(BENCH_SERVE_BUNDLES) --out docs/bench/serve.json \
 		--doc docs/benchmarks.md
+
+bench-multimodal: logs/export/tiny/config.json  ## Per-modality CPU latency and the added cost of text+image+audio over text; docs/bench/multimodal.json.
+	$(PYTHON) benchmarks/multimodal.py logs/export/tiny --out docs/bench/multimodal.json
 
 # config.json is the last file export writes: its presence means the bundle is complete,
 # and a complete bundle is never rebuilt. The checkpoint is trained only when missing.

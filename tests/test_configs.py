@@ -18,11 +18,13 @@ from redheart_lit.paths import config_dir
 
 CONF = config_dir()
 # Every option of every training group, nested groups included (loss/emotion, ...). `llm`
-# belongs to label.yaml, not train.yaml: tests/label/test_config.py composes its options.
+# belongs to label.yaml and `modality` to serve.yaml: tests/label/test_config.py and
+# tests/modalities/test_config.py compose their options.
 OPTIONS = sorted(
     (str(p.parent.relative_to(CONF)), p.stem)
     for p in CONF.rglob("*.yaml")
-    if p.parent != CONF and p.parent.relative_to(CONF).parts[0] not in ("hydra", "paths", "llm")
+    if p.parent != CONF
+    and p.parent.relative_to(CONF).parts[0] not in ("hydra", "paths", "llm", "modality")
 )
 GROUPS = sorted({g for g, _ in OPTIONS})
 # Options that need an accelerator this machine lacks: compose, but do not instantiate.

@@ -73,7 +73,9 @@ def test_threads_are_set_before_the_model_loads(
     calls: list[tuple[str, object]] = []
     monkeypatch.setattr(serve_main, "set_threads", lambda n: calls.append(("threads", n)))
     monkeypatch.setattr(
-        serve_main, "load_orchestrator", lambda path, s: calls.append(("load", s.precision))
+        serve_main,
+        "load_orchestrator",
+        lambda path, s, modality=None: calls.append(("load", s.precision)),
     )
 
     async def no_serve(*_: object) -> None:
@@ -101,7 +103,7 @@ def test_precision_reaches_the_orchestrator_config(
 ) -> None:
     import redheart_lit.inference as inference
 
-    monkeypatch.setattr(inference, "ProductionOrchestrator", lambda config: config)
+    monkeypatch.setattr(inference, "ProductionOrchestrator", lambda config, modalities=None: config)
     settings = ServeSettings(precision="bf16", device="cuda:0", max_batch_size=7, cache_size=0)
     config = serve_main.load_orchestrator(tmp_path, settings)
     assert isinstance(config, inference.ProductionConfig)

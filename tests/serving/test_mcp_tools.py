@@ -42,7 +42,7 @@ def content_text(result: CallToolResult) -> str:
 async def test_tools_are_listed_with_their_limits() -> None:
     async with connected(FakeOrchestrator(FakeConfig(max_chars=500))) as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
-    assert set(tools) == {"analyze_text", "analyze_texts"}
+    assert set(tools) == {"analyze_text", "analyze_texts", "analyze_items"}
     assert "500 characters" in (tools["analyze_text"].description or "")
     assert "1 to 64 texts" in (tools["analyze_texts"].description or "")
     assert tools["analyze_texts"].annotations is not None

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import types
 from collections.abc import Sequence
-from typing import Any, TypeVar, get_type_hints
+from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 T = TypeVar("T")
 REQUIRED = "???"
 
 
 def _convert(kind: Any, key: str, raw: str) -> Any:
+    if get_origin(kind) in (Union, types.UnionType):  # `float | None`: a given value is a float
+        members = [k for k in get_args(kind) if k is not type(None)]
+        if len(members) == 1:
+            kind = members[0]
     if kind is bool:
         if raw.lower() not in ("true", "false"):
             raise ValueError(f"{key} must be true or false, got {raw!r}")

@@ -27,8 +27,11 @@ from redheart_lit.ethics.culture import check_culture
 from redheart_lit.inference.bundle import Bundle, load_bundle
 from redheart_lit.inference.integrate import encoder_agreement, integrated
 from redheart_lit.inference.lru import LRUCache
+from redheart_lit.inference.multimodal import merge
 from redheart_lit.inference.result import result_model
 from redheart_lit.inference.text import InputError, validate
+from redheart_lit.modalities.base import ModalityResult
+from redheart_lit.modalities.build import ModalityEncoders
 from redheart_lit.model.backbone import FusedProjection
 from redheart_lit.tasks.readout.rounding import rounded
 from redheart_lit.tasks.spec import task_names
@@ -90,8 +93,14 @@ def _device(name: str) -> torch.device:
 
 
 class ProductionOrchestrator:
-    def __init__(self, config: ProductionConfig) -> None:
+    """``modalities``: the image/audio/biosignal encoders (``build_modalities``); None or
+    all ``none`` means text only."""
+
+    def __init__(
+        self, config: ProductionConfig, modalities: ModalityEncoders | None = None
+    ) -> None:
         self.config = config
+        self.modalities = modalities or ModalityEncoders()
         self.device = _device(config.device)
         if config.precision == "bf16" and self.device.type != "cuda":
             raise ValueError("precision=bf16 needs a CUDA device")
@@ -162,14 +171,26 @@ class ProductionOrchestrator:
         texts: list[str] | None = None,
         image: object = None,
         audio: object = None,
+        biosignals: dict[str, Any] | None = None,
     ) -> dict[str, Any] | list[dict[str, Any]]:
-        """``text=`` -> one result; ``texts=`` -> a list, processed as one batch."""
-        for name, value in (("image", image), ("audio", audio)):
-            if value is not None:
-                raise UnsupportedInputError(
-                    f"{name} input needs an {name} encoder; this model has text encoders "
-                    f"only ({', '.join(self._encoder_names)})"
-                )
+        """``text=`` -> one result; ``texts=`` -> a list, processed as one batch.
+
+        With ``image=`` (bytes or a uint8 array), ``audio=`` (bytes, or ``{"samples",
+        "sampling_rate"}``) or ``biosignals=`` (``{"ecg": array, "sampling_rate": Hz, ...}``)
+        one result, ``text`` optional; text and modalities run in parallel threads.
+        """
+        media = {"image": image, "audio": audio, "biosignals": biosignals}
+        given = {name: value for name, value in media.items() if value is not None}
+        if given:
+            if texts is not None:
+                raise InputError("image=, audio= and biosignals= go with text=, not texts=")
+            text_job = (
+                asyncio.to_thread(self.analyze_batch, [text]) if text is not None else _none()
+            )
+            text_results, modal = await asyncio.gather(
+                text_job, asyncio.to_thread(self.encode_modalities, **given)
+            )
+            return self.merge(text_results[0] if text_results else None, modal)
         if (text is None) == (texts is None):
             raise InputError("pass exactly one of text= or texts=")
         batch = [text] if texts is None else list(texts)
@@ -177,6 +198,25 @@ class ProductionOrchestrator:
             raise InputError("texts is empty")
         results = await asyncio.to_thread(self.analyze_batch, batch)
         return results[0] if texts is None else results
+
+    def encode_modalities(self, **inputs: Any) -> dict[str, ModalityResult]:
+        """Each given input through its encoder (blocking). Raises UnsupportedInputError for
+        a modality this orchestrator runs no encoder for, ModalityError for bad input."""
+        for name in inputs:
+            if name not in self.modalities.names:
+                raise UnsupportedInputError(
+                    f"{name} input needs an {name} encoder (modality/{name}); this "
+                    f"orchestrator runs {self.modalities.names or 'text encoders only'}"
+                )
+        return {name: self.modalities.encode(name, raw) for name, raw in inputs.items()}
+
+    def merge(
+        self, text_result: dict[str, Any] | None, modal: dict[str, ModalityResult]
+    ) -> dict[str, Any]:
+        """One result with ``analysis.emotion.modalities`` and the fused confidence."""
+        result = merge(text_result, modal, self.modalities.fusion, self.version)
+        self._results.validate_python([result])
+        return result
 
     # -- the model ---------------------------------------------------------------------
 
@@ -291,6 +331,10 @@ def length_buckets(texts: list[str], max_size: int) -> list[list[str]]:
             first = size
         buckets[-1].append(text)
     return buckets
+
+
+async def _none() -> list[dict[str, Any]]:
+    return []
 
 
 def _copy(result: dict[str, Any]) -> dict[str, Any]:

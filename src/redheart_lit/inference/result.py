@@ -19,6 +19,61 @@ from redheart_lit.tasks.readout import READOUTS
 from redheart_lit.tasks.spec import task_names
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+Signed = Annotated[float, Field(ge=-1.0, le=1.0)]
+
+
+class AffectEstimate(BaseModel):
+    """One modality's affect reading (``redheart_lit.modalities``, docs/multimodal.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    valence: Signed | None = Field(description="null when the modality cannot tell valence")
+    arousal: Signed
+    confidence: Unit
+    ekman: dict[str, Unit] | None = Field(description="7 Ekman probabilities, when given")
+
+
+class ModalityReport(BaseModel):
+    """``analysis.emotion.modalities.<name>``: estimate (null: e.g. no face), features,
+    diagnostics (faces found, voiced fraction, signal quality, ...)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    estimate: AffectEstimate | None
+    features: dict[str, float]
+    diagnostics: dict[str, Any]
+
+
+class FusedAffect(BaseModel):
+    """``analysis.emotion.modalities.fused``: the late fusion (modalities/fusion.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    valence: Signed | None
+    arousal: Signed | None
+    ekman: dict[str, Unit] | None
+    agreement: Unit | None = Field(description="cross-modal agreement; null below 2 estimates")
+    weights: dict[str, float] = Field(description="each estimate's fusion weight")
+
+
+class Modalities(BaseModel):
+    """``analysis.emotion.modalities``: only the modalities given are present."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: ModalityReport | None = None
+    image: ModalityReport | None = None
+    audio: ModalityReport | None = None
+    biosignals: ModalityReport | None = None
+    fused: FusedAffect | None
+
+
+class ModalitiesOnly(BaseModel):
+    """``analysis.emotion`` of a result without text: the modalities alone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    modalities: Modalities
 
 
 class Encoders(BaseModel):
@@ -77,14 +132,13 @@ class HelpingAI(BaseModel):
 @cache
 def _result_model(tasks: tuple[str, ...]) -> type[BaseModel]:
     sections: dict[str, Any] = {
-        name: (READOUTS[name].section_model | None, Field(description=f"the {name} task"))
-        for name in tasks
+        name: (_section(name) | None, Field(description=f"the {name} task")) for name in tasks
     }
     analysis = create_model(
         "Analysis",
         __config__=ConfigDict(extra="forbid"),
         __doc__="``analysis``: each task's section, and the encoders.",
-        encoders=(Encoders, ...),
+        encoders=(Encoders | None, Field(description="null when the request had no text")),
         **sections,
     )
     return create_model(
@@ -104,6 +158,22 @@ def _result_model(tasks: tuple[str, ...]) -> type[BaseModel]:
             ),
         ),
     )
+
+
+def _section(name: str) -> Any:
+    """A task's section; emotion's may also carry ``modalities`` (or hold only them).
+
+    Three shapes rather than one optional field: a default would be filled in when the
+    MCP SDK dumps a text-only result, and text-only results must stay as they are."""
+    model = READOUTS[name].section_model
+    if name != "emotion":
+        return model
+    with_modalities = create_model(
+        f"{model.__name__}WithModalities",
+        __base__=model,
+        modalities=(Modalities, Field(description="non-text inputs, fused")),
+    )
+    return model | with_modalities | ModalitiesOnly
 
 
 def result_model() -> type[BaseModel]:

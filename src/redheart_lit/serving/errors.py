@@ -96,3 +96,16 @@ class InferenceFailedError(ServeError):
     """The model raised on a text; its batch-mates were answered (see the batcher)."""
 
     status, code = 500, "inference_failed"
+
+
+class InvalidInputError(ServeError):
+    """An image, audio clip or biosignal that cannot be read (corrupt, NaN, constant, no
+    sampling rate), or one this server runs no encoder for; the message names the field."""
+
+    status, code = 422, "invalid_input"
+
+
+class InputTooLargeError(ServeError):
+    """An image over 5 MB or 4096 px a side, audio over 30 s, biosignals over 10 minutes."""
+
+    status, code = 413, "input_too_large"

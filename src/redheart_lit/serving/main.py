@@ -98,11 +98,17 @@ def set_threads(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-def load_orchestrator(model_dir: Path, settings: ServeSettings) -> AnalysisBackend:
-    """Load the bundle; the orchestrator's own error names the file or encoder that failed."""
+def load_orchestrator(
+    model_dir: Path, settings: ServeSettings, modality: dict | None = None
+) -> AnalysisBackend:
+    """Load the bundle; the orchestrator's own error names the file or encoder that failed.
+
+    ``modality``: the composed ``modality`` node (``conf/modality/*``), as plain dicts.
+    """
     # Imported here: torch and the model code load only when a model is actually served,
     # so `--help` and a bad setting answer at once.
     from redheart_lit.inference import ProductionConfig, ProductionOrchestrator
+    from redheart_lit.modalities import build_modalities
 
     config = ProductionConfig(
         model_dir=str(model_dir),
@@ -113,7 +119,7 @@ def load_orchestrator(model_dir: Path, settings: ServeSettings) -> AnalysisBacke
         max_batch_size=settings.max_batch_size,
         culture=settings.culture,
     )
-    return ProductionOrchestrator(config)
+    return ProductionOrchestrator(config, build_modalities(modality))
 
 
 def drift_reference(model_dir: Path) -> dict[str, Any]:
@@ -182,6 +188,7 @@ def run(cfg: DictConfig) -> None:
     """The Hydra task."""
     settings = settings_from_config(cfg.serve)
     model_dir = bundle_dir(cfg.ckpt)
+    modality = OmegaConf.to_container(cfg.modality, resolve=True) if "modality" in cfg else None
     # Read even for stdio (which does not use it): a bad token file is a mistake either way.
     token = load_token(settings.token_file, os.environ)
     # Checked before the model loads, like every other setting.
@@ -191,12 +198,12 @@ def run(cfg: DictConfig) -> None:
         # corrupt the stream (the SDK guards fd 1 only once it serves).
         with contextlib.redirect_stdout(sys.stderr):
             set_threads(settings.threads)
-            orchestrator = load_orchestrator(model_dir, settings)
+            orchestrator = load_orchestrator(model_dir, settings, modality)
         asyncio.run(serve_stdio(orchestrator, settings, helper))
         return
     check_bind(settings.host, token)
     set_threads(settings.threads)
-    orchestrator = load_orchestrator(model_dir, settings)
+    orchestrator = load_orchestrator(model_dir, settings, modality)
     asyncio.run(serve_http(orchestrator, settings, token, model_dir, helper))
 
 

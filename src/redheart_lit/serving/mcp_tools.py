@@ -1,4 +1,9 @@
-"""The model as MCP tools: ``analyze_text(text)`` and ``analyze_texts(texts)``.
+"""The model as MCP tools: ``analyze_text(text, image?, audio?, biosignals?)``,
+``analyze_texts(texts)`` and ``analyze_items(items)``.
+
+The media fields are those of ``POST /v1/analyze``: base64 ``image`` and ``audio``, and
+``biosignals`` as ``{"ecg": [...], "sampling_rate": 500, ...}``; ``text`` may be left out
+when a medium is given.
 
 Built with the official SDK's ``MCPServer`` (mcp 2.x; ``FastMCP`` in 1.x). The tools go
 through the same :class:`AnalysisService` as ``POST /v1/analyze`` — same validation,
@@ -43,8 +48,19 @@ def build_mcp_server(service: AnalysisService) -> MCPServer:
     max_texts = service.settings.max_texts
     response = response_model()
 
-    async def analyze_text(text: str) -> Any:
-        return await _analyze(service, {"text": text}, max_texts)
+    async def analyze_text(
+        text: str | None = None,
+        image: str | None = None,
+        audio: str | None = None,
+        biosignals: dict[str, Any] | None = None,
+    ) -> Any:
+        fields = {"text": text, "image": image, "audio": audio, "biosignals": biosignals}
+        return await _analyze(
+            service, {k: v for k, v in fields.items() if v is not None}, max_texts
+        )
+
+    async def analyze_items(items: list[dict[str, Any]]) -> Any:
+        return await _analyze(service, {"items": items}, max_texts)
 
     async def analyze_texts(texts: list[str]) -> Any:
         return await _analyze(service, {"texts": texts}, max_texts)
@@ -52,13 +68,16 @@ def build_mcp_server(service: AnalysisService) -> MCPServer:
     # The return type is set here: the model is built from the registered tasks.
     analyze_text.__annotations__["return"] = response
     analyze_texts.__annotations__["return"] = response
+    analyze_items.__annotations__["return"] = response
 
     server.add_tool(
         analyze_text,
         title="Analyze one text",
         description=(
-            f"Analyze one text (1 to {max_chars} characters). Returns "
-            '{"results": [<one result>], "model_version": "..."}.'
+            f"Analyze one text (1 to {max_chars} characters), optionally with a face image "
+            "(base64), speech audio (base64) and biosignals ({'ecg': [...], "
+            "'sampling_rate': Hz, ...}); text may be omitted when one of those is given. "
+            'Returns {"results": [<one result>], "model_version": "..."}.'
         ),
         annotations=_ANNOTATIONS,
     )
@@ -68,6 +87,16 @@ def build_mcp_server(service: AnalysisService) -> MCPServer:
         description=(
             f"Analyze 1 to {max_texts} texts (each 1 to {max_chars} characters) in one call. "
             'Returns {"results": [...], "model_version": "..."}, one result per text, in order.'
+        ),
+        annotations=_ANNOTATIONS,
+    )
+    server.add_tool(
+        analyze_items,
+        title="Analyze several multimodal items",
+        description=(
+            f"Analyze 1 to {max_texts} items, each an object with optional text, image "
+            "(base64), audio (base64) and biosignals, at least one of them. Returns "
+            '{"results": [...], "model_version": "..."}, one result per item, in order.'
         ),
         annotations=_ANNOTATIONS,
     )

@@ -5,14 +5,23 @@ A pure function (no I/O, no model) so that it can be fuzzed: on any input it ret
 each error maps to exactly one HTTP status. FastAPI's own body parsing is not used
 because it folds bad UTF-8, bad JSON and a bad shape into one 422.
 
-The accepted bodies (exactly one of the two keys, nothing else)::
+The accepted bodies::
 
     {"text": "one text"}
     {"texts": ["first", "second", ...]}     # 1 to max_texts strings
+    {"text": "...", "image": B64, "audio": B64, "biosignals": {...}}   # text optional
+    {"items": [{"text"?, "image"?, "audio"?, "biosignals"?}, ...]}     # 1 to max_texts
+
+``image`` and ``audio`` are base64 file bytes (JPEG/PNG/...; WAV/FLAC/OGG/MP3);
+``biosignals`` is ``{"ecg": [numbers], "sampling_rate": 500, ...}`` (docs/multimodal.md).
+An image over :data:`MAX_IMAGE_BYTES` is refused here (413); the other limits (pixels,
+seconds) are checked by the encoders, which know the decoded size.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections import Counter
 from collections.abc import Callable
@@ -20,14 +29,32 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from redheart_lit.serving.errors import (
+    InputTooLargeError,
     InvalidEncodingError,
+    InvalidInputError,
     InvalidJsonError,
     InvalidRequestError,
     InvalidTextError,
 )
 
-Field = Literal["text", "texts"]
-_FIELDS: tuple[Field, ...] = ("text", "texts")
+Field = Literal["text", "texts", "item", "items"]
+_FIELDS = ("text", "texts")
+MEDIA = ("image", "audio", "biosignals")
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Item:
+    """One multimodal item: each part None when absent; image/audio as decoded bytes."""
+
+    text: str | None
+    image: bytes | None = None
+    audio: bytes | None = None
+    biosignals: dict[str, Any] | None = None
+
+    def media(self) -> dict[str, Any]:
+        """The modalities given, name -> raw input (the orchestrator's keyword arguments)."""
+        return {name: getattr(self, name) for name in MEDIA if getattr(self, name) is not None}
 
 
 @dataclass(frozen=True)
@@ -36,10 +63,19 @@ class AnalyzeRequest:
 
     texts: tuple[str, ...]
     field: Field
+    # Set for a body with image/audio/biosignals or "items"; ``texts`` then holds the
+    # texts of the items that have one.
+    items: tuple[Item, ...] | None = None
 
     def where(self, index: int) -> str:
-        """How an error message names item ``index``: ``text`` or ``texts[3]``."""
-        return "text" if self.field == "text" else f"texts[{index}]"
+        """How an error message names item ``index``: ``text``, ``texts[3]``, ``items[3]``."""
+        if self.field == "item":
+            return "request"
+        return "text" if self.field == "text" else f"{self.field}[{index}]"
+
+    def where_field(self, index: int, name: str) -> str:
+        """``image`` (single item) or ``items[3].image``."""
+        return name if self.field == "item" else f"items[{index}].{name}"
 
 
 class _DuplicateKeyError(ValueError):
@@ -93,10 +129,15 @@ def build_request(payload: Any, *, max_texts: int) -> AnalyzeRequest:
         raise InvalidRequestError(
             f'the body must be a JSON object {{"text": "..."}} or {{"texts": [...]}}, not {_kind(payload)}'
         )
+    if "items" in payload or any(key in payload for key in MEDIA):
+        return _multimodal_request(payload, max_texts)
     present = [key for key in _FIELDS if key in payload]
     unknown = sorted(key for key in payload if key not in _FIELDS)
     if unknown:
-        raise InvalidRequestError(f'unknown key(s) {unknown}; the body takes "text" or "texts"')
+        raise InvalidRequestError(
+            f'unknown key(s) {unknown}; the body takes "text" or "texts" (or "items", '
+            f'"image", "audio", "biosignals")'
+        )
     if len(present) != 1:
         raise InvalidRequestError(
             'the body must have exactly one of "text" (a string) or "texts" (a list)'
@@ -134,8 +175,79 @@ def build_request(payload: Any, *, max_texts: int) -> AnalyzeRequest:
     return request
 
 
+def _multimodal_request(payload: dict[str, Any], max_texts: int) -> AnalyzeRequest:
+    """A body with media: one item (``text`` optional) or ``{"items": [...]}``."""
+    if "items" in payload:
+        if set(payload) != {"items"}:
+            raise InvalidRequestError('"items" goes alone; put text and media inside each item')
+        items = payload["items"]
+        if not isinstance(items, list) or not 1 <= len(items) <= max_texts:
+            raise InvalidRequestError(f'"items" must be a list of 1 to {max_texts} objects')
+        parsed = tuple(_item(entry, f"items[{i}]", i) for i, entry in enumerate(items))
+        field: Field = "items"
+    else:
+        parsed = (_item(payload, "", None),)
+        field = "item"
+    texts = tuple(item.text for item in parsed if item.text is not None)
+    return AnalyzeRequest(texts=texts, field=field, items=parsed)
+
+
+def _item(entry: Any, where: str, index: int | None) -> Item:
+    prefix = f"{where}." if where else ""
+    if not isinstance(entry, dict):
+        raise InvalidRequestError(f"{where or 'the body'} must be an object", index=index)
+    unknown = sorted(set(entry) - {"text", *MEDIA})
+    if unknown:
+        raise InvalidRequestError(
+            f"{prefix}unknown key(s) {unknown}; an item takes text, {', '.join(MEDIA)}",
+            index=index,
+        )
+    if not any(entry.get(name) is not None for name in MEDIA) and entry.get("text") is None:
+        raise InvalidRequestError(
+            f"{where or 'the body'}: give text or at least one of {', '.join(MEDIA)}", index=index
+        )
+    text = entry.get("text")
+    if text is not None:
+        if not isinstance(text, str):
+            raise InvalidRequestError(
+                f"{prefix}text must be a string, not {_kind(text)}", index=index
+            )
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidTextError(
+                f"{prefix}text: contains an unpaired surrogate escape; send valid Unicode",
+                index=index,
+            ) from None
+    decoded: dict[str, bytes | None] = {}
+    for name in ("image", "audio"):
+        value = entry.get(name)
+        if value is None:
+            decoded[name] = None
+            continue
+        if not isinstance(value, str):
+            raise InvalidInputError(
+                f"{prefix}{name} must be a base64 string, not {_kind(value)}", index=index
+            )
+        # The byte limit before decoding too: base64 is 4/3 of the bytes it holds.
+        if name == "image" and len(value) > MAX_IMAGE_BYTES * 4 // 3 + 4:
+            raise InputTooLargeError(f"{prefix}image is over {MAX_IMAGE_BYTES} bytes", index=index)
+        try:
+            decoded[name] = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidInputError(f"{prefix}{name} is not valid base64", index=index) from None
+        if name == "image" and len(decoded[name] or b"") > MAX_IMAGE_BYTES:
+            raise InputTooLargeError(f"{prefix}image is over {MAX_IMAGE_BYTES} bytes", index=index)
+    signals = entry.get("biosignals")
+    if signals is not None and not isinstance(signals, dict):
+        raise InvalidInputError(
+            f"{prefix}biosignals must be an object of arrays and sampling rates", index=index
+        )
+    return Item(text=text, image=decoded["image"], audio=decoded["audio"], biosignals=signals)
+
+
 def _index(request: AnalyzeRequest, index: int) -> int | None:
-    return None if request.field == "text" else index
+    return None if request.field in ("text", "item") else index
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

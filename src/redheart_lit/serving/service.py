@@ -7,6 +7,10 @@ goes straight to the model, one request at a time, texts as they came.
 With ``serve.helping_ai=true`` the LLM helper (``helping_ai.py``) asks about each text
 while the model runs, and its section is added to each result; the model's analysis is
 returned as it is, whatever the helper does.
+
+Requests with images, audio or biosignals (``AnalyzeRequest.items``) send their texts down
+the same path and their media to a thread pool of their own (:data:`MEDIA_WORKERS`), so a
+slow decode never holds the event loop or the text model's thread.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import logging
 import time
 from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, TypeVar
 
 from redheart_lit.serving.batcher import (
@@ -28,6 +33,9 @@ from redheart_lit.serving.batcher import (
 from redheart_lit.serving.errors import (
     DeadlineExceededError,
     InferenceFailedError,
+    InputTooLargeError,
+    InvalidInputError,
+    InvalidTextError,
     NotReadyError,
     OverloadedError,
 )
@@ -40,6 +48,9 @@ from redheart_lit.serving.settings import ServeSettings
 log = logging.getLogger(__name__)
 Result = dict[str, Any]
 T = TypeVar("T")
+# Threads decoding and encoding media. Two: one slow clip does not queue the next
+# request's image behind it, and the 2-core reference machine keeps a core for the model.
+MEDIA_WORKERS = 2
 
 
 class AnalysisService:
@@ -62,6 +73,7 @@ class AnalysisService:
         self._batcher: MicroBatcher[str, Result] | None = None
         self._naive_executor: ThreadPoolExecutor | None = None
         self._naive_lock: asyncio.Lock | None = None
+        self._media_executor: ThreadPoolExecutor | None = None
         on_batch = metrics.observe_batch if metrics else None
         if settings.batching:
             self._batcher = MicroBatcher(
@@ -89,6 +101,9 @@ class AnalysisService:
         return self._batcher.queue_depth if self._batcher is not None else 0
 
     async def start(self) -> None:
+        self._media_executor = ThreadPoolExecutor(
+            max_workers=MEDIA_WORKERS, thread_name_prefix="redheart-media"
+        )
         if self._batcher is not None:
             await self._batcher.start()
         else:
@@ -109,6 +124,8 @@ class AnalysisService:
             await asyncio.to_thread(self._naive_executor.shutdown, True)
         if self.helper is not None:
             await self.helper.close()
+        if self._media_executor is not None:
+            await asyncio.to_thread(self._media_executor.shutdown, True)
 
     def deadline(self) -> float:
         """The event-loop time by which a request arriving now must be answered."""
@@ -137,6 +154,8 @@ class AnalysisService:
         deadline = self.deadline() if deadline is None else deadline
         if not self.ready:
             raise NotReadyError("the model is not ready (starting up or shutting down)")
+        if request.items is not None:
+            return await self.within(self._multimodal(request), deadline)
         check_texts(request, self.analyzer.validate_text)
         run = self._batched(request) if self._batcher is not None else self._naive(request)
         if self.helper is None:
@@ -173,6 +192,66 @@ class AnalysisService:
             {**result, "helping_ai": copy.deepcopy(sections[text])}
             for result, text in zip(results, request.texts, strict=True)
         ]
+
+    async def _multimodal(self, request: AnalyzeRequest) -> list[Result]:
+        """Texts through the text path, media through the media threads, then merged."""
+        assert request.items is not None
+        backend = self.analyzer
+        encode = getattr(backend, "encode_modalities", None)
+        merge = getattr(backend, "merge", None)
+        if encode is None or merge is None:
+            raise InvalidInputError("this server analyzes text only")
+        for index, item in enumerate(request.items):
+            if item.text is not None:
+                try:
+                    backend.validate_text(item.text)
+                except ValueError as err:
+                    raise InvalidTextError(
+                        f"{request.where_field(index, 'text')}: {err}",
+                        index=index if request.field == "items" else None,
+                    ) from None
+        text_request = AnalyzeRequest(texts=request.texts, field="texts")
+        if request.texts:
+            run = self._batched if self._batcher is not None else self._naive
+            text_job: Awaitable[list[Result]] = run(text_request)
+        else:
+            text_job = _no_results()
+        loop = asyncio.get_running_loop()
+        media_jobs = [
+            loop.run_in_executor(self._media_executor, partial(encode, **item.media()))
+            if item.media()
+            else _no_media()
+            for item in request.items
+        ]
+        outcomes = await asyncio.gather(text_job, *media_jobs, return_exceptions=True)
+        if isinstance(outcomes[0], BaseException):
+            raise outcomes[0]
+        texts = iter(outcomes[0])
+        results = []
+        for index, (item, modal) in enumerate(zip(request.items, outcomes[1:], strict=True)):
+            if isinstance(modal, BaseException):
+                raise self._media_failed(request, index, modal)
+            text_result = next(texts) if item.text is not None else None
+            results.append(merge(text_result, modal))
+        return results
+
+    @staticmethod
+    def _media_failed(request: AnalyzeRequest, index: int, err: BaseException) -> Exception:
+        """ModalityError/InputError -> 413/422 naming the field and item; else 500."""
+        item_index = index if request.field == "items" else None
+        if isinstance(err, ValueError):
+            name = getattr(err, "field", None)
+            where = request.where_field(index, name) if name else request.where(index)
+            message = str(err)
+            if name and message.startswith(f"{name}: "):
+                message = message[len(name) + 2 :]
+            error = InputTooLargeError if getattr(err, "too_large", False) else InvalidInputError
+            return error(f"{where}: {message}", index=item_index)
+        log.error("media failed on item %d: %s: %s", index, type(err).__name__, err)
+        return InferenceFailedError(
+            f"{request.where(index)}: the media encoder failed: {type(err).__name__}: {err}",
+            index=item_index,
+        )
 
     async def _batched(self, request: AnalyzeRequest) -> list[Result]:
         assert self._batcher is not None
@@ -236,3 +315,11 @@ class AnalysisService:
         return InferenceFailedError(
             f"{where}: the model failed: {type(err).__name__}: {err}", index=item_index
         )
+
+
+async def _no_results() -> list[Result]:
+    return []
+
+
+async def _no_media() -> dict[str, Any]:
+    return {}

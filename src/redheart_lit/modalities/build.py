@@ -1,0 +1,81 @@
+"""The encoders a server or CLI runs, built from the ``modality/*`` Hydra groups.
+
+Each group (``modality/image``, ``modality/audio``, ``modality/biosignals``) has a
+``none`` option; ``kind: none`` builds no encoder, and input for it is refused with a
+message naming the group. Unknown keys fail here, naming them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from redheart_lit.modalities.base import ModalityError, ModalityResult
+from redheart_lit.modalities.fusion import FusionConfig
+
+
+@dataclass
+class ModalityEncoders:
+    """The built encoders (None: switched off) and the fusion settings."""
+
+    image: Any = None
+    audio: Any = None
+    biosignals: Any = None
+    fusion: FusionConfig = field(default_factory=FusionConfig)
+
+    @property
+    def names(self) -> list[str]:
+        return [n for n in ("image", "audio", "biosignals") if getattr(self, n) is not None]
+
+    def encode(self, name: str, raw: Any) -> ModalityResult:
+        """One modality's result; ModalityError when it is off or the input is bad."""
+        encoder = getattr(self, name)
+        if encoder is None:
+            raise ModalityError(
+                name, f"this server runs modality/{name}=none; start it with another option"
+            )
+        return encoder.encode(raw)
+
+
+def _config(cls: type, group: str, values: Mapping[str, Any]) -> Any:
+    allowed = {f.name for f in fields(cls)}
+    unknown = sorted(set(values) - allowed)
+    if unknown:
+        raise ValueError(f"modality.{group}: unknown key(s) {unknown}; allowed {sorted(allowed)}")
+    return cls(**dict(values))
+
+
+def build_modalities(cfg: Mapping[str, Any] | None) -> ModalityEncoders:
+    """``cfg``: the composed ``modality`` node (plain dicts): ``image``, ``audio``,
+    ``biosignals`` (each with ``kind``) and ``fusion``."""
+    cfg = dict(cfg or {})
+    unknown = sorted(set(cfg) - {"image", "audio", "biosignals", "fusion"})
+    if unknown:
+        raise ValueError(f"modality: unknown group(s) {unknown}")
+    encoders = ModalityEncoders(fusion=_config(FusionConfig, "fusion", cfg.get("fusion") or {}))
+    for group in ("image", "audio", "biosignals"):
+        values = dict(cfg.get(group) or {"kind": "none"})
+        kind = values.get("kind")
+        if kind is None:
+            raise ValueError(f"modality.{group}.kind is required (none, or an encoder)")
+        if kind == "none":
+            if len(values) != 1:
+                raise ValueError(f"modality.{group}: kind=none takes no other keys")
+            continue
+        if group == "image":
+            from redheart_lit.modalities.image import ImageConfig, ImageEncoder
+
+            encoders.image = ImageEncoder(_config(ImageConfig, group, values))
+        elif group == "audio":
+            from redheart_lit.modalities.audio import AudioConfig, AudioEncoder
+
+            encoders.audio = AudioEncoder(_config(AudioConfig, group, values))
+        else:
+            from redheart_lit.modalities.biosignals import BiosignalConfig, BiosignalEncoder
+
+            if kind != "neurokit":
+                raise ValueError(f"modality.biosignals.kind must be none or neurokit, got {kind!r}")
+            values.pop("kind")
+            encoders.biosignals = BiosignalEncoder(_config(BiosignalConfig, group, values))
+    return encoders
