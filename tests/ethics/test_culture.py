@@ -103,6 +103,6 @@ def test_serve_culture_reaches_the_orchestrator(monkeypatch: pytest.MonkeyPatch)
     import redheart_lit.inference as inference
     from redheart_lit.serving import main as serve_main
 
-    monkeypatch.setattr(inference, "ProductionOrchestrator", lambda config: config)
+    monkeypatch.setattr(inference, "ProductionOrchestrator", lambda config, _modalities: config)
     config = serve_main.load_orchestrator(Path("bundle"), ServeSettings(culture="korean"))
     assert config.culture == "korean"  # type: ignore[attr-defined]
