@@ -17,6 +17,7 @@ from redheart_lit.inference import InputError, ProductionConfig, ProductionOrche
 
 USAGE = (
     'usage: python -m redheart_lit.cli.predict ckpt=DIR text="..." [device=cpu] [max_chars=2000]'
+    " [runtime=torch|onnxruntime]"
 )
 
 
@@ -26,12 +27,17 @@ class PredictArgs:
     text: str = "???"
     device: str = "cpu"
     max_chars: int = 2000
+    runtime: str = "torch"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse(PredictArgs, sys.argv[1:] if argv is None else argv, USAGE)
     config = ProductionConfig(
-        model_dir=args.ckpt, device=args.device, max_chars=args.max_chars, cache_size=0
+        model_dir=args.ckpt,
+        device=args.device,
+        max_chars=args.max_chars,
+        cache_size=0,
+        runtime=args.runtime,
     )
     orchestrator = ProductionOrchestrator(config)
     try:

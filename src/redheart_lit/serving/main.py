@@ -72,6 +72,8 @@ def load_orchestrator(model_dir: Path, settings: ServeSettings) -> AnalysisBacke
         cache_size=settings.cache_size,
         max_chars=settings.max_chars,
         max_batch_size=settings.max_batch_size,
+        runtime=settings.runtime,
+        threads=settings.threads,
     )
     return ProductionOrchestrator(config)
 

@@ -14,6 +14,8 @@ Transport = Literal["http", "stdio"]
 TRANSPORTS: tuple[Transport, ...] = ("http", "stdio")
 Precision = Literal["fp32", "bf16"]
 PRECISIONS: tuple[Precision, ...] = ("fp32", "bf16")
+Runtime = Literal["torch", "onnxruntime"]
+RUNTIMES: tuple[Runtime, ...] = ("torch", "onnxruntime")
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class ServeSettings:
     precision: Precision = "fp32"
     threads: int = 1
     batching: bool = True
+    runtime: Runtime = "torch"
 
     def __post_init__(self) -> None:
         _check_type("host", self.host, str)
@@ -74,6 +77,13 @@ class ServeSettings:
             raise ValueError("serve.precision=bf16 needs a CUDA serve.device (e.g. cuda); got cpu")
         _check_positive_int("threads", self.threads)
         _check_type("batching", self.batching, bool)
+        if self.runtime not in RUNTIMES:
+            raise ValueError(f"serve.runtime={self.runtime!r}; choose one of {list(RUNTIMES)}")
+        if self.runtime == "onnxruntime" and (self.device != "cpu" or self.precision != "fp32"):
+            raise ValueError(
+                "serve.runtime=onnxruntime runs on the CPU in the bundle's own precision: "
+                f"use serve.device=cpu serve.precision=fp32 (got {self.device}, {self.precision})"
+            )
 
 
 def _check_type(key: str, value: object, kind: type | tuple[type, ...]) -> None:
