@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from redheart_lit.cli.dotlist import parse
-from redheart_lit.inference.export import export_bundle
+from redheart_lit.inference.export import check_options, export_bundle
 from redheart_lit.training.checkpoint import load_checkpoint, to_net
 
 USAGE = (
@@ -38,6 +38,7 @@ def export_checkpoint(
     quantize: str = "none",
 ) -> Path:
     """Write the bundle of Lightning checkpoint ``ckpt`` (read with ``weights_only=True``)."""
+    check_options(format, quantize)  # before the checkpoint loads
     net = to_net(load_checkpoint(ckpt))
     return export_bundle(
         net, out, source=str(Path(ckpt).resolve()), format=format, quantize=quantize

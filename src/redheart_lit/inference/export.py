@@ -38,6 +38,16 @@ def _encoder_entries(config: ModelConfig) -> list[dict[str, Any]]:
     ]
 
 
+def check_options(format: str, quantize: str) -> None:  # the CLI key is format=
+    """A ``format``/``quantize`` pair :func:`export_bundle` writes; ValueError otherwise."""
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}, got {format!r}")
+    if quantize not in QUANTIZE:
+        raise ValueError(f"quantize must be one of {QUANTIZE}, got {quantize!r}")
+    if quantize != "none" and format != "onnx":
+        raise ValueError(f"quantize={quantize} needs format=onnx (the torch bundle is fp32)")
+
+
 def export_bundle(
     net: MultiTaskNet,
     out: str | Path,
@@ -52,12 +62,7 @@ def export_bundle(
     ``format`` is ``safetensors`` (torch runtime) or ``onnx`` (onnxruntime); ``quantize``
     is ``none`` or ``int8`` (ONNX only: dynamic int8 quantization of the weights).
     """
-    if format not in FORMATS:
-        raise ValueError(f"format must be one of {FORMATS}, got {format!r}")
-    if quantize not in QUANTIZE:
-        raise ValueError(f"quantize must be one of {QUANTIZE}, got {quantize!r}")
-    if quantize != "none" and format != "onnx":
-        raise ValueError(f"quantize={quantize} needs format=onnx (the torch bundle is fp32)")
+    check_options(format, quantize)
     net = net.cpu().eval()
     out = Path(out)
     if out.exists() and any(out.iterdir()):
