@@ -134,6 +134,11 @@ def run(cfg: DictConfig) -> None:
         asyncio.run(serve_stdio(orchestrator, settings))
         return
     check_bind(settings.host, token)
+    if settings.backend == "ray":
+        from redheart_lit.serving.ray_backend import serve_ray
+
+        serve_ray(model_dir, settings, token)  # the replicas load the model
+        return
     set_threads(settings.threads)
     orchestrator = load_orchestrator(model_dir, settings)
     asyncio.run(serve_http(orchestrator, settings, token))
