@@ -112,3 +112,15 @@ def serve_ray(model_dir: Path, settings: ServeSettings, token: str | None) -> No
     finally:
         serve.shutdown()
         ray.shutdown()
+
+
+def application(args: dict[str, Any]) -> Any:
+    """Ray Serve application builder for a config file (``serve deploy``, KubeRay):
+    ``import_path: redheart_lit.serving.ray_backend:application`` with ``args``
+    ``{ckpt: DIR, token_file: PATH|null, <any serve.* key>: value}``; see docs/serving.md."""
+    values = dict(args)
+    model_dir = Path(values.pop("ckpt"))
+    settings = ServeSettings(**{"backend": "ray", **values})
+    from redheart_lit.serving.auth import load_token
+
+    return build_application(model_dir, settings, load_token(settings.token_file, os.environ))
