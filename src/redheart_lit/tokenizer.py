@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 PAD_ID, BOS_ID, EOS_ID = 0, 1, 2
 _BYTE_OFFSET = 3
@@ -66,6 +68,9 @@ class ByteTokenizer:
         )
 
     def __call__(self, texts: list[str]) -> Encoding:
+        # Imported here: the edge runner (redheart_lit.edge) uses encode() without torch.
+        import torch
+
         encoded = [self.encode(t) for t in texts]
         length = max(len(ids) for ids, _ in encoded)
         input_ids = torch.full((len(texts), length), PAD_ID, dtype=torch.long)

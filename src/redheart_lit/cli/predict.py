@@ -30,6 +30,7 @@ USAGE = (
     'usage: python -m redheart_lit.cli.predict ckpt=DIR [text="..."] [image=PATH] [audio=PATH] '
     "[ecg|ppg|eda|rsp=PATH.csv sampling_rate=HZ] [device=cpu] [max_chars=2000]"
     " [culture=none|western|eastern|korean]"
+    " [runtime=torch|onnxruntime]"
 )
 SIGNALS = ("ecg", "ppg", "eda", "rsp")
 
@@ -42,6 +43,7 @@ class PredictArgs:
     max_chars: int = 2000
     # Cultural weights of the Bentham utility (docs/culture.md).
     culture: str = "none"
+    runtime: str = "torch"
     image: str | None = None
     fer_weights: str = str(Path.home() / ".cache/redheart_lit/fer/active_model.pth")
     audio: str | None = None
@@ -101,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         max_chars=args.max_chars,
         cache_size=0,
         culture=args.culture,
+        runtime=args.runtime,
     )
     try:
         inputs, modality = media_inputs(args)

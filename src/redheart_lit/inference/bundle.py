@@ -4,7 +4,9 @@ Layout (written by :func:`redheart_lit.inference.export.export_bundle`, read by
 :func:`load_bundle`)::
 
     model.safetensors   the MultiTaskNet weights (temperatures and thresholds included)
-    config.json         format tag, the resolved model config, the version (weights digest)
+                        (an ONNX bundle has model.onnx instead: ``inference/onnx``)
+    config.json         format tag, runtime, the resolved model config, the version
+                        (digest of the model file)
     thresholds.json     the 28 emotion decision thresholds tuned on dev, per label
     encoders.json       name, revision, identity and hidden size of each external encoder
     tokenizer/          own: tokenizer.json; external: tokenizer/<i>/ per encoder
@@ -17,7 +19,6 @@ hidden size and identity it was trained with. Any failure names the file or enco
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,26 +28,14 @@ import numpy as np
 from safetensors import SafetensorError
 from safetensors.torch import load_model
 
+from redheart_lit.bundle_format import BundleError, read_json, read_meta
 from redheart_lit.data.inputs import text_encoder
 from redheart_lit.encoders import EncoderLoadError, LoadedEncoder, load_encoder, unk_rates
-from redheart_lit.files import file_sha256
 from redheart_lit.model.config import ModelConfig
 from redheart_lit.tasks.readout import MultiTaskNet
 from redheart_lit.tokenizer import Encoding
 
-# Version 2: task readouts (``readouts.<task>.*`` keys). A version-1 bundle (one
-# ``RedHeartModel``) is refused with a message saying to re-export.
-FORMAT = "redheart_lit.bundle/2"
 FILES = ("model.safetensors", "config.json", "thresholds.json", "encoders.json", "tokenizer")
-
-
-class BundleError(RuntimeError):
-    """An exported model folder that is missing, incomplete, corrupt or inconsistent."""
-
-
-def digest(path: Path) -> str:
-    """The bundle version: the first 16 hex digits of the weights file's SHA-256."""
-    return file_sha256(path)[:16]
 
 
 @dataclass
@@ -61,13 +50,6 @@ class Bundle:
     thresholds: dict[str, Any]
     # Per text and encoder, the share of its tokens the encoder's tokenizer could not read.
     unk_rates: Callable[[list[str]], np.ndarray]
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise BundleError(f"{path}: not valid JSON ({err})") from err
 
 
 def _load_member(entry: dict[str, Any], folder: Path, index: int, tokenizer: Any) -> LoadedEncoder:
@@ -90,30 +72,11 @@ def _load_member(entry: dict[str, Any], folder: Path, index: int, tokenizer: Any
 def load_bundle(path: str | Path, device: str = "cpu") -> Bundle:
     """Load an exported bundle onto ``device``; see the module docstring for the checks."""
     folder = Path(path)
-    if not folder.is_dir():
-        raise BundleError(
-            f"{folder}: no such model folder; write one with "
-            "`python -m redheart_lit.cli.export ckpt=PATH out=DIR`"
-        )
+    meta = read_meta(folder, "torch")
     for name in FILES:
         if not (folder / name).exists():
             raise BundleError(f"{folder / name}: missing; the folder is not a complete export")
-    meta = _read_json(folder / "config.json")
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
-        hint = (
-            "; it was written by an older release: export the checkpoint again with "
-            "`python -m redheart_lit.cli.export ckpt=PATH out=DIR`"
-            if isinstance(found, str) and found.startswith("redheart_lit.bundle/")
-            else ""
-        )
-        raise BundleError(f"{folder / 'config.json'}: format {found!r}, expected {FORMAT!r}{hint}")
-    version = digest(folder / "model.safetensors")
-    if version != meta["version"]:
-        raise BundleError(
-            f"{folder / 'model.safetensors'}: weights digest {version} differs from the "
-            f"version {meta['version']} in config.json (modified or corrupt)"
-        )
+    version = meta["version"]
     try:
         config = ModelConfig.from_dict(meta["model"])
     except (KeyError, ValueError) as err:
@@ -128,7 +91,7 @@ def load_bundle(path: str | Path, device: str = "cpu") -> Bundle:
         ) from err
     model = model.to(device).eval()
 
-    entries = _read_json(folder / "encoders.json")
+    entries = read_json(folder / "encoders.json")
     spec = config.encoder
     # Each external encoder's tokenizer as saved at export, loaded once: the encoder reads
     # through it, and the unknown-token rate is counted with it.
@@ -142,11 +105,11 @@ def load_bundle(path: str | Path, device: str = "cpu") -> Bundle:
     def load_tokenizer(index: int, _member: dict[str, Any]) -> Any:
         return tokenizers[index]
 
-    tokenizer = _read_json(folder / "tokenizer" / "tokenizer.json") if spec.kind == "own" else {}
+    tokenizer = read_json(folder / "tokenizer" / "tokenizer.json") if spec.kind == "own" else {}
     encode = text_encoder(
         tokenizer, dataclasses.asdict(spec), None, load=load, load_tokenizer=load_tokenizer
     )
-    thresholds = _read_json(folder / "thresholds.json")
+    thresholds = read_json(folder / "thresholds.json")
     return Bundle(folder, version, model, encode, entries, thresholds, unk_rates(tokenizers))
 
 

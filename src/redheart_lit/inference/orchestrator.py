@@ -28,6 +28,7 @@ from redheart_lit.inference.bundle import Bundle, load_bundle
 from redheart_lit.inference.integrate import encoder_agreement, integrated
 from redheart_lit.inference.lru import LRUCache
 from redheart_lit.inference.multimodal import merge
+from redheart_lit.inference.onnx.runner import RUNTIMES, OnnxRunner
 from redheart_lit.inference.result import result_model
 from redheart_lit.inference.text import InputError, validate
 from redheart_lit.modalities.base import ModalityResult
@@ -62,6 +63,10 @@ class ProductionConfig:
     max_chars: longest accepted text, in characters after normalisation.
     culture: ``none``, ``western``, ``eastern`` or ``korean``: the cultural weights of the
         Bentham utility (``ethics/culture.py``); each result reports both utilities.
+    runtime: ``torch`` (a safetensors bundle) or ``onnxruntime`` (a ``format=onnx``
+        bundle, CPU); a bundle for the other runtime is refused, naming its runtime.
+    threads: onnxruntime intra-op threads (torch's are set by the caller); None: one
+        per core.
     """
 
     model_dir: str
@@ -72,8 +77,18 @@ class ProductionConfig:
     max_chars: int = 2000
     culture: str = "none"
 
+    runtime: str = "torch"
+    threads: int | None = None
+
     def __post_init__(self) -> None:
         check_culture(self.culture)
+        if self.runtime not in RUNTIMES:
+            raise ValueError(f"runtime must be one of {list(RUNTIMES)}, got {self.runtime!r}")
+        if self.runtime == "onnxruntime" and (self.device != "cpu" or self.precision != "fp32"):
+            raise ValueError(
+                "runtime=onnxruntime runs on the CPU in the precision it was exported in: "
+                f"use device=cpu precision=fp32 (got {self.device}, {self.precision})"
+            )
         if self.precision not in ("fp32", "bf16"):
             raise ValueError(f"precision must be 'fp32' or 'bf16', got {self.precision!r}")
         for name in ("max_batch_size", "max_chars"):
@@ -104,17 +119,27 @@ class ProductionOrchestrator:
         self.device = _device(config.device)
         if config.precision == "bf16" and self.device.type != "cuda":
             raise ValueError("precision=bf16 needs a CUDA device")
-        self.bundle: Bundle = load_bundle(config.model_dir, str(self.device))
-        self.version = self.bundle.version
         self.cache = LRUCache(config.cache_size)
-        model = self.bundle.model
-        self.tasks = set(model.config.tasks)
-        backbone_input = model.trunk.backbone.input
-        self._fusion = backbone_input if isinstance(backbone_input, FusedProjection) else None
-        self._encoder_names = [e["name"] for e in self.bundle.encoders] or ["own"]
+        self._onnx: OnnxRunner | None = None
+        if config.runtime == "onnxruntime":
+            # The graph computes every array; the readouts (built, not loaded) only shape.
+            self._onnx = OnnxRunner(config.model_dir, config.threads)
+            self.version = self._onnx.version
+            self.tasks = set(self._onnx.config.tasks)
+            self._fusion = None
+            self._encoder_names = [e["name"] for e in self._onnx.session.encoders] or ["own"]
+            readouts = self._onnx.readouts
+        else:
+            self.bundle: Bundle = load_bundle(config.model_dir, str(self.device))
+            self.version = self.bundle.version
+            model = self.bundle.model
+            self.tasks = set(model.config.tasks)
+            backbone_input = model.trunk.backbone.input
+            self._fusion = backbone_input if isinstance(backbone_input, FusedProjection) else None
+            self._encoder_names = [e["name"] for e in self.bundle.encoders] or ["own"]
+            readouts = dict(model.readouts.items())  # a ModuleDict has no .get
         # Every registered task has a section in every result: null when this model does
         # not predict it (readouts of the tasks it lacks only shape nothing).
-        readouts = dict(model.readouts.items())  # a ModuleDict has no .get
         self._sections = {name: readouts.get(name) for name in task_names()}
         if config.culture != "none" and "bentham" not in self.tasks:
             raise ValueError(
@@ -222,13 +247,18 @@ class ProductionOrchestrator:
 
     def _run(self, texts: list[str]) -> list[dict[str, Any]]:
         """Prediction (tensors to arrays), then shaping (arrays to checked JSON results)."""
-        results = self._shape(self._predict(texts), len(texts))
+        if self._onnx is not None:
+            prediction = Prediction(self._onnx.run(texts), None, self._onnx.unk_rates(texts))
+        else:
+            prediction = self._predict(texts)
+        results = self._shape(prediction, len(texts))
         # Every result is checked against the typed schema the API and MCP publish.
         self._results.validate_python(results)
         return results
 
     @torch.inference_mode()
     def _predict(self, texts: list[str]) -> Prediction:
+        """The torch model's arrays (the ONNX runtime's: :class:`OnnxRunner`)."""
         model = self.bundle.model
         # The frozen encoders run under the same autocast as the model: with bf16 they are
         # most of a fused bundle's compute.

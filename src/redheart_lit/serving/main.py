@@ -118,6 +118,8 @@ def load_orchestrator(
         max_chars=settings.max_chars,
         max_batch_size=settings.max_batch_size,
         culture=settings.culture,
+        runtime=settings.runtime,
+        threads=settings.threads,
     )
     return ProductionOrchestrator(config, build_modalities(modality))
 
@@ -202,6 +204,11 @@ def run(cfg: DictConfig) -> None:
         asyncio.run(serve_stdio(orchestrator, settings, helper))
         return
     check_bind(settings.host, token)
+    if settings.backend == "ray":
+        from redheart_lit.serving.ray_backend import serve_ray
+
+        serve_ray(model_dir, settings, token)  # the replicas load the model
+        return
     set_threads(settings.threads)
     orchestrator = load_orchestrator(model_dir, settings, modality)
     asyncio.run(serve_http(orchestrator, settings, token, model_dir, helper))

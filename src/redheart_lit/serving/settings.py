@@ -8,7 +8,7 @@ before a model is loaded or a port is bound.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from redheart_lit.ethics.culture import check_culture
 
@@ -16,6 +16,10 @@ Transport = Literal["http", "stdio"]
 TRANSPORTS: tuple[Transport, ...] = ("http", "stdio")
 Precision = Literal["fp32", "bf16"]
 PRECISIONS: tuple[Precision, ...] = ("fp32", "bf16")
+Backend = Literal["uvicorn", "ray"]
+BACKENDS: tuple[Backend, ...] = ("uvicorn", "ray")
+Runtime = Literal["torch", "onnxruntime"]
+RUNTIMES: tuple[Runtime, ...] = ("torch", "onnxruntime")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,12 @@ class ServeSettings:
     dashboard_show_text: bool = False
     dashboard_window_s: float = 60.0
     dashboard_recent: int = 20
+    runtime: Runtime = "torch"
+    backend: Backend = "uvicorn"
+    replicas: int = 1
+    replica_cpus: float = 1.0
+    autoscaling: dict[str, Any] | None = None
+    ray_address: str | None = None
 
     def __post_init__(self) -> None:
         _check_type("host", self.host, str)
@@ -100,6 +110,23 @@ class ServeSettings:
         if self.dashboard_window_s <= 0:
             raise ValueError(f"serve.dashboard_window_s={self.dashboard_window_s} must be > 0")
         _check_positive_int("dashboard_recent", self.dashboard_recent)
+        if self.backend not in BACKENDS:
+            raise ValueError(f"serve.backend={self.backend!r}; choose one of {list(BACKENDS)}")
+        _check_positive_int("replicas", self.replicas)
+        _check_type("replica_cpus", self.replica_cpus, (int, float))
+        if self.replica_cpus <= 0:
+            raise ValueError(f"serve.replica_cpus={self.replica_cpus} must be > 0")
+        if self.autoscaling is not None and not isinstance(self.autoscaling, dict):
+            raise TypeError(f"serve.autoscaling={self.autoscaling!r} must be a mapping or null")
+        if self.backend != "ray" and (self.autoscaling is not None or self.replicas != 1):
+            raise ValueError("serve.replicas and serve.autoscaling need serve.backend=ray")
+        if self.runtime not in RUNTIMES:
+            raise ValueError(f"serve.runtime={self.runtime!r}; choose one of {list(RUNTIMES)}")
+        if self.runtime == "onnxruntime" and (self.device != "cpu" or self.precision != "fp32"):
+            raise ValueError(
+                "serve.runtime=onnxruntime runs on the CPU in the bundle's own precision: "
+                f"use serve.device=cpu serve.precision=fp32 (got {self.device}, {self.precision})"
+            )
 
 
 def _check_type(key: str, value: object, kind: type | tuple[type, ...]) -> None:

@@ -43,9 +43,11 @@ class SpectralTrajectory(nn.Module):
         weights = mask.unsqueeze(-1).float()
         mean = (traj * weights).sum(1, keepdim=True) / weights.sum(1, keepdim=True).clamp_min(1)
         traj = ((traj - mean) * weights).transpose(1, 2)  # [B, C, L], no DC, zero at pads
-        length = traj.shape[-1]
-        if length < self.n_fft:
-            traj = F.pad(traj, (0, self.n_fft - length))
+        # Always n_fft zeros more: a text shorter than one window still gets one, and the
+        # extra windows end past every text's length, so ``valid`` below drops them. Same
+        # values as padding only short batches, without a branch on the length (which an
+        # ONNX export would freeze at the traced length).
+        traj = F.pad(traj, (0, self.n_fft))
         frames = traj.unfold(-1, self.n_fft, self.hop)  # [B, C, F, n_fft]
         power = torch.fft.rfft(frames * self.window, dim=-1).abs().pow(2)  # [B, C, F, bins]
         # Exactly the windows the text would have unpadded: those that end within its real

@@ -135,15 +135,23 @@ class TaskReadout(nn.Module):
         return {}
 
     # -- inference result --------------------------------------------------------------
-    def arrays(self, out: Any, probabilities: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
-        """The numpy arrays :meth:`section` shapes, from one model call (``[N, ...]`` each).
+    def tensors(self, out: Any, probabilities: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """What :meth:`section` shapes, as tensors ``[N, ...]``: the outputs an exported
+        ONNX graph returns (``inference/onnx``), so they must be computed here, in torch.
 
         By default the calibrated probabilities; a plain readout's logits under ``logits``.
         """
-        arrays = {key: value.float().cpu().numpy() for key, value in probabilities.items()}
+        tensors = dict(probabilities)
         if isinstance(out, LogitsOutput):
-            arrays["logits"] = out.logits.float().cpu().numpy()
-        return arrays
+            tensors["logits"] = out.logits
+        return tensors
+
+    def arrays(self, out: Any, probabilities: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
+        """:meth:`tensors` as float32 numpy arrays (one model call, ``[N, ...]`` each).
+
+        Override :meth:`tensors`, not this: the ONNX export reads the tensors.
+        """
+        return {key: v.float().cpu().numpy() for key, v in self.tensors(out, probabilities).items()}
 
     def section(self, arrays: dict[str, np.ndarray], rows: int) -> list[dict[str, Any]]:
         """This task's part of each result (``analysis.<task>``), one dict per row.

@@ -136,12 +136,12 @@ class BenthamReadout(TaskReadout):
             return out.factors[mask], batch.labels[key][mask]
         return super().predictions(key, out, batch, probabilities)
 
-    def arrays(
+    def tensors(
         self, out: BenthamOutput, probabilities: dict[str, torch.Tensor]
-    ) -> dict[str, np.ndarray]:
-        return super().arrays(out, probabilities) | {
-            "factors": out.factors.float().cpu().numpy(),
-            "utility": out.utility.float().cpu().numpy(),
+    ) -> dict[str, torch.Tensor]:
+        return super().tensors(out, probabilities) | {
+            "factors": out.factors,
+            "utility": out.utility,
         }
 
     def section(self, arrays: dict[str, np.ndarray], rows: int) -> list[dict[str, Any]]:

@@ -58,10 +58,10 @@ class SurdReadout(TaskReadout):
         mask = batch.label_mask[key]
         return out.shares[mask], batch.labels[key][mask]
 
-    def arrays(
+    def tensors(
         self, out: SurdOutput, probabilities: dict[str, torch.Tensor]
-    ) -> dict[str, np.ndarray]:
-        return {"surd": out.shares.float().cpu().numpy()}
+    ) -> dict[str, torch.Tensor]:
+        return {"surd": out.shares}
 
     def section(self, arrays: dict[str, np.ndarray], rows: int) -> list[dict[str, Any]]:
         return [dict(zip(SURD_SHARES, row, strict=True)) for row in rounded(arrays["surd"])]

@@ -1,0 +1,122 @@
+"""``serve.backend=ray``: two CPU replicas of the real app on a local, loopback Ray cluster.
+
+One server for the whole module (Ray's start-up is the expensive part): requests reach
+both replicas; killing one replica's process loses no accepted request (each gets a
+result or a clear error status, none hangs or drops its connection); SIGTERM shuts
+everything down. Ray is the optional extra ``.[ray]``, which ``.ci/run`` installs: a
+missing Ray fails here unless ``REDHEART_SKIP_RAY=1`` opts out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_S = 300.0
+
+pytestmark = pytest.mark.slow
+
+try:
+    import ray  # noqa: F401
+except ImportError:
+    if os.environ.get("REDHEART_SKIP_RAY") != "1":
+        raise ImportError(
+            "Ray Serve is not installed: pip install '.[ray]' (or set REDHEART_SKIP_RAY=1)"
+        ) from None
+    pytest.skip("REDHEART_SKIP_RAY=1", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _port_line(proc: subprocess.Popen[str], timeout_s: float) -> dict:
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put("")
+
+    threading.Thread(target=pump, daemon=True).start()
+    deadline = time.monotonic() + timeout_s
+    while (left := deadline - time.monotonic()) > 0:
+        line = lines.get(timeout=left)
+        assert line, f"the server exited ({proc.poll()}) before printing its port"
+        if line.startswith("{") and "listening" in line:
+            return json.loads(line)
+    pytest.fail(f"no port line within {timeout_s} s")
+
+
+@pytest.fixture(scope="module")
+def ray_server(tiny_bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
+    port = _free_port()
+    run_dir = tmp_path_factory.mktemp("ray_serve")
+    env = {k: v for k, v in os.environ.items() if k != "REDHEART_API_TOKEN"}
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "serve.py"), f"ckpt={tiny_bundle}", "serve.backend=ray",
+         "serve.replicas=2", "serve.replica_cpus=0.5", f"serve.port={port}",
+         f"hydra.run.dir={run_dir}"],
+        stdout=subprocess.PIPE, stderr=(run_dir / "stderr.log").open("w"), text=True,
+        cwd=ROOT, env={**env, "PYTHONUNBUFFERED": "1"}, start_new_session=True,
+    )  # fmt: skip
+    try:
+        url = _port_line(proc, START_TIMEOUT_S)["listening"]
+        yield url, proc, run_dir
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+async def _post_many(url: str, texts: list[str], during=None) -> list[httpx.Response]:
+    async with httpx.AsyncClient(base_url=url, timeout=60.0) as client:
+        calls = [client.post("/v1/analyze", json={"text": t}) for t in texts]
+        if during is None:
+            return list(await asyncio.gather(*calls))
+        tasks = [asyncio.ensure_future(c) for c in calls]
+        await asyncio.sleep(0.05)
+        during()
+        return list(await asyncio.gather(*tasks))
+
+
+def test_requests_reach_both_replicas_and_a_killed_one_loses_nothing(ray_server) -> None:
+    url, _, _ = ray_server
+    texts = [f"I lied to my friend {i} times and I regret it." for i in range(40)]
+    replies = asyncio.run(_post_many(url, texts))
+    assert {r.status_code for r in replies} == {200}, [r.text for r in replies][:3]
+    replicas = {r.headers["x-redheart-replica"] for r in replies}
+    assert len(replicas) == 2, replicas
+    assert replies[0].json()["results"][0]["analysis"]["emotion"] is not None
+
+    victim = int(sorted(replicas)[0])
+    more = [f"Round two, text {i}: I broke a promise." for i in range(40)]
+    replies = asyncio.run(_post_many(url, more, during=lambda: os.kill(victim, signal.SIGKILL)))
+    # Every request is answered (no exception, no hang): a result, or a clear error
+    # status with a body saying why.
+    statuses = [r.status_code for r in replies]
+    assert all(s in (200, 503) for s in statuses), [(r.status_code, r.text[:200]) for r in replies]
+    assert statuses.count(200) > 0
+
+
+def test_sigterm_shuts_ray_down_cleanly(ray_server) -> None:
+    _, proc, _ = ray_server
+    os.killpg(proc.pid, signal.SIGTERM)
+    assert proc.wait(timeout=120) == 0
