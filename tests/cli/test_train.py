@@ -80,7 +80,14 @@ def test_resume_is_exact(tiny_cfg, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("logger", ["csv", "tensorboard", "wandb"])
 def test_loggers_write(tiny_cfg, tmp_path: Path, logger: str) -> None:
-    train(tiny_cfg(f"logger={logger}", "debug=limit", "trainer.max_epochs=1", "test=false"))
+    try:
+        train(tiny_cfg(f"logger={logger}", "debug=limit", "trainer.max_epochs=1", "test=false"))
+    finally:
+        # train() leaves the W&B run open (run() closes it); a later test in this worker
+        # would otherwise log into it.
+        import wandb
+
+        wandb.finish()
     expected = {"csv": "csv/version_*/metrics.csv", "tensorboard": "tensorboard/**/events.*",
                 "wandb": "wandb/offline-run-*/run-*.wandb"}[logger]  # fmt: skip
     assert list(tmp_path.glob(expected)), f"no {expected} under {tmp_path}"

@@ -18,7 +18,9 @@ from tests.serving.fakes import FakeConfig, FakeOrchestrator
 from redheart_lit.serving import main as serve_main
 
 
-def _fake(model_dir: Path, settings: serve_main.ServeSettings) -> FakeOrchestrator:
+def _fake(
+    model_dir: Path, settings: serve_main.ServeSettings, _modality: dict | None = None
+) -> FakeOrchestrator:
     print("a stray print while loading", flush=True)  # must not reach stdout in stdio mode
     return FakeOrchestrator(FakeConfig(model_dir=str(model_dir), max_chars=settings.max_chars))
 

@@ -115,7 +115,12 @@ def _check_result(result: dict[str, Any], version: str) -> None:
     assert list(surd) == list(SURD_SHARES)
     assert all(0.0 <= s <= 1.0 for s in surd.values())
     assert math.fsum(surd.values()) == pytest.approx(1.0, abs=1e-5)  # rounded to 6 digits
-    assert analysis["encoders"] == {"names": ["own"], "agreement": 1.0, "fusion_weights": None}
+    assert analysis["encoders"] == {
+        "names": ["own"],
+        "agreement": 1.0,
+        "fusion_weights": None,
+        "unk_rate": [0.0],
+    }
     assert -1.0 <= integrated["overall_sentiment"] <= 1.0
     for key in ("ethical_score", "regret_potential", "causal_clarity", "confidence"):
         assert 0.0 <= integrated[key] <= 1.0, key
@@ -172,7 +177,7 @@ async def test_mcp_over_stdio_with_the_sdk_client(tiny_bundle: Path, tmp_path: P
     )  # fmt: skip
     async with Client(params, read_timeout_seconds=START_TIMEOUT_S) as client:
         tools = {tool.name for tool in (await client.list_tools()).tools}
-        assert tools == {"analyze_text", "analyze_texts"}
+        assert tools == {"analyze_text", "analyze_texts", "analyze_items"}
         result = await client.call_tool("analyze_texts", {"texts": [ENGLISH, KOREAN]})
         assert not result.is_error, result.content
         body = result.structured_content

@@ -84,3 +84,14 @@ def test_gradients_reach_the_trajectory_map() -> None:
     for name, p in dsp.named_parameters():
         assert p.grad is not None
         assert p.grad.abs().sum() > 0, name
+
+
+@pytest.mark.parametrize("length", [3, 16, 40, 97])
+def test_the_export_graphs_padding_gives_the_eager_values(length: int, monkeypatch) -> None:
+    dsp = _dsp()
+    x = torch.randn(2, length, DIM)
+    mask = torch.ones(2, length, dtype=torch.bool)
+    mask[1, length // 2 :] = False
+    eager = dsp(x, mask)
+    monkeypatch.setattr(torch.onnx, "is_in_onnx_export", lambda: True)
+    assert torch.allclose(dsp(x, mask), eager, atol=1e-6)

@@ -43,11 +43,15 @@ class SpectralTrajectory(nn.Module):
         weights = mask.unsqueeze(-1).float()
         mean = (traj * weights).sum(1, keepdim=True) / weights.sum(1, keepdim=True).clamp_min(1)
         traj = ((traj - mean) * weights).transpose(1, 2)  # [B, C, L], no DC, zero at pads
-        # Always n_fft zeros more: a text shorter than one window still gets one, and the
-        # extra windows end past every text's length, so ``valid`` below drops them. Same
-        # values as padding only short batches, without a branch on the length (which an
-        # ONNX export would freeze at the traced length).
-        traj = F.pad(traj, (0, self.n_fft))
+        # A batch shorter than one window is zero-padded to one. An ONNX export would freeze
+        # that branch at the traced length, so the graph always pads n_fft zeros instead:
+        # the extra windows end past every text's length and ``valid`` below drops them,
+        # so the values are the same (tests/model/aux/test_dsp.py). Eager keeps the
+        # branch: its FFT shapes, hence its rounding and training runs, stay as they were.
+        if torch.onnx.is_in_onnx_export():
+            traj = F.pad(traj, (0, self.n_fft))
+        elif traj.shape[-1] < self.n_fft:
+            traj = F.pad(traj, (0, self.n_fft - traj.shape[-1]))
         frames = traj.unfold(-1, self.n_fft, self.hop)  # [B, C, F, n_fft]
         power = torch.fft.rfft(frames * self.window, dim=-1).abs().pow(2)  # [B, C, F, bins]
         # Exactly the windows the text would have unpadded: those that end within its real
