@@ -301,12 +301,23 @@ def started(
 ) -> Iterator[dict[str, tuple[str, int]]]:
     """Both servers of ``bundle`` running, each with its own overrides and then ``overrides``;
     yields ``{name: (url, pid)}`` and stops them on exit."""
+    specs = {name: (bundle, [*own, *overrides]) for name, own in SERVERS.items()}
+    with running(serve_script, specs, log_root) as urls:
+        yield urls
+
+
+@contextlib.contextmanager
+def running(
+    serve_script: Path, specs: dict[str, tuple[Path, list[str]]], log_root: Path
+) -> Iterator[dict[str, tuple[str, int]]]:
+    """One server per ``{name: (bundle, overrides)}``, each logging under ``log_root/name``;
+    yields ``{name: (url, pid)}``, prints the logs if one fails to start, stops them all."""
     servers: dict[str, Server] = {}
     try:
-        for name, own in SERVERS.items():
+        for name, (bundle, overrides) in specs.items():
             log_dir = log_root / name
             log_dir.mkdir()
-            servers[name] = Server(serve_script, bundle, [*own, *overrides], log_dir)
+            servers[name] = Server(serve_script, bundle, overrides, log_dir)
         yield {
             name: (server.wait_url(START_TIMEOUT_S), server.proc.pid)
             for name, server in servers.items()

@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from common import ROOT, machine
-from serve_load import START_TIMEOUT_S, LevelResult, Server, _relative, bench_bundle
+from serve_load import LevelResult, _relative, bench_bundle, running
 
 RUNTIMES = {
     "eager": ["serve.runtime=torch"],
@@ -49,22 +49,9 @@ def started(
     bundles: dict[str, Path], overrides: list[str], log_root: Path
 ) -> Iterator[dict[str, tuple[str, int]]]:
     """One server per runtime on its bundle; yields ``{runtime: (url, pid)}``."""
-    servers: dict[str, Server] = {}
-    try:
-        for name, bundle in bundles.items():
-            log_dir = log_root / name
-            log_dir.mkdir()
-            own = [*RUNTIMES[name], *overrides]
-            servers[name] = Server(ROOT / "serve.py", bundle.resolve(), own, log_dir)
-        yield {n: (s.wait_url(START_TIMEOUT_S), s.proc.pid) for n, s in servers.items()}
-    except Exception:
-        for name, server in servers.items():
-            print(f"# {name} server log:", file=sys.stderr)
-            sys.stderr.write(server.log_path.read_text()[-4000:])
-        raise
-    finally:
-        for server in servers.values():
-            server.stop()
+    specs = {name: (b.resolve(), [*RUNTIMES[name], *overrides]) for name, b in bundles.items()}
+    with running(ROOT / "serve.py", specs, log_root) as urls:
+        yield urls
 
 
 def markdown(results: list[LevelResult], sizes: dict[str, dict[str, float]]) -> str:
