@@ -74,3 +74,15 @@ def read_meta(folder: Path, runtime: str) -> dict[str, Any]:
             "in config.json (modified or corrupt)"
         )
     return meta
+
+
+def check_runtime(runtime: object, device: str, precision: str, prefix: str = "") -> None:
+    """A ValueError naming ``{prefix}runtime`` unless it is known and, for onnxruntime,
+    runs where a bundle for it can: on the CPU, in the precision it was exported in."""
+    if runtime not in RUNTIMES:
+        raise ValueError(f"{prefix}runtime={runtime!r}; choose one of {list(RUNTIMES)}")
+    if runtime == "onnxruntime" and (device != "cpu" or precision != "fp32"):
+        raise ValueError(
+            f"{prefix}runtime=onnxruntime runs on the CPU in the bundle's own precision: use "
+            f"{prefix}device=cpu {prefix}precision=fp32 (got {device}, {precision})"
+        )

@@ -22,13 +22,14 @@ import numpy as np
 import torch
 from pydantic import TypeAdapter
 
+from redheart_lit.bundle_format import check_runtime
 from redheart_lit.data.batch import Batch
 from redheart_lit.ethics.culture import check_culture
 from redheart_lit.inference.bundle import Bundle, load_bundle
 from redheart_lit.inference.integrate import encoder_agreement, integrated
 from redheart_lit.inference.lru import LRUCache
 from redheart_lit.inference.multimodal import merge
-from redheart_lit.inference.onnx.runner import RUNTIMES, OnnxRunner
+from redheart_lit.inference.onnx.runner import OnnxRunner
 from redheart_lit.inference.result import result_model
 from redheart_lit.inference.text import InputError, validate
 from redheart_lit.modalities.base import ModalityResult
@@ -82,13 +83,7 @@ class ProductionConfig:
 
     def __post_init__(self) -> None:
         check_culture(self.culture)
-        if self.runtime not in RUNTIMES:
-            raise ValueError(f"runtime must be one of {list(RUNTIMES)}, got {self.runtime!r}")
-        if self.runtime == "onnxruntime" and (self.device != "cpu" or self.precision != "fp32"):
-            raise ValueError(
-                "runtime=onnxruntime runs on the CPU in the precision it was exported in: "
-                f"use device=cpu precision=fp32 (got {self.device}, {self.precision})"
-            )
+        check_runtime(self.runtime, self.device, self.precision)
         if self.precision not in ("fp32", "bf16"):
             raise ValueError(f"precision must be 'fp32' or 'bf16', got {self.precision!r}")
         for name in ("max_batch_size", "max_chars"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from redheart_lit.bundle_format import check_runtime
 from redheart_lit.ethics.culture import check_culture
 
 Transport = Literal["http", "stdio"]
@@ -19,7 +20,6 @@ PRECISIONS: tuple[Precision, ...] = ("fp32", "bf16")
 Backend = Literal["uvicorn", "ray"]
 BACKENDS: tuple[Backend, ...] = ("uvicorn", "ray")
 Runtime = Literal["torch", "onnxruntime"]
-RUNTIMES: tuple[Runtime, ...] = ("torch", "onnxruntime")
 
 
 @dataclass(frozen=True)
@@ -120,13 +120,7 @@ class ServeSettings:
             raise TypeError(f"serve.autoscaling={self.autoscaling!r} must be a mapping or null")
         if self.backend != "ray" and (self.autoscaling is not None or self.replicas != 1):
             raise ValueError("serve.replicas and serve.autoscaling need serve.backend=ray")
-        if self.runtime not in RUNTIMES:
-            raise ValueError(f"serve.runtime={self.runtime!r}; choose one of {list(RUNTIMES)}")
-        if self.runtime == "onnxruntime" and (self.device != "cpu" or self.precision != "fp32"):
-            raise ValueError(
-                "serve.runtime=onnxruntime runs on the CPU in the bundle's own precision: "
-                f"use serve.device=cpu serve.precision=fp32 (got {self.device}, {self.precision})"
-            )
+        check_runtime(self.runtime, self.device, self.precision, prefix="serve.")
 
 
 def _check_type(key: str, value: object, kind: type | tuple[type, ...]) -> None:

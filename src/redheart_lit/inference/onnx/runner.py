@@ -20,7 +20,6 @@ from redheart_lit.tasks.readout import TaskReadout, build_readout
 from redheart_lit.tasks.spec import EMOTION_LABELS
 
 # serve.runtime / ProductionConfig.runtime values.
-RUNTIMES = ("torch", "onnxruntime")
 
 
 class OnnxRunner:
