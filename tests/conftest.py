@@ -17,6 +17,15 @@ from redheart_lit.cli.compose import compose_run
 os.environ.setdefault("WANDB_MODE", "offline")
 os.environ.setdefault("WANDB_SILENT", "true")
 
+# pytest-xdist runs one worker per core. Torch's default of one intra-op thread per core in
+# every worker (and in every eval.py/serve.py a test spawns) oversubscribes the CPU, and
+# OpenMP threads spin while they wait: one thread each is faster in total.
+if "PYTEST_XDIST_WORKER" in os.environ:
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    import torch
+
+    torch.set_num_threads(1)
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 

@@ -55,8 +55,10 @@ def test_default_run_learns_and_reports_per_task_metrics(tiny_cfg, tmp_path: Pat
 
 
 def test_overfit_a_fixed_batch_loses_90_percent(tiny_cfg, tmp_path: Path) -> None:
+    # The default gradient clipping stays on: without it, lr 1e-2 spikes late in the run on
+    # some thread counts (the last epoch's loss then depends on the summation order).
     cfg = tiny_cfg("debug=overfit", "trainer.overfit_batches=1", "trainer.max_epochs=80",
-                   "optimizer.lr=1e-2", "scheduler=none", "trainer.gradient_clip_val=null",
+                   "optimizer.lr=1e-2", "scheduler=none",
                    "loss.emotion.gamma=0.0", "trainer.check_val_every_n_epoch=80")  # fmt: skip
     train(cfg)
     losses = _epoch_values(tmp_path, "train/loss")
@@ -79,7 +81,11 @@ def test_resume_is_exact(tiny_cfg, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("logger", ["csv", "tensorboard", "wandb"])
-def test_loggers_write(tiny_cfg, tmp_path: Path, logger: str) -> None:
+def test_loggers_write(
+    tiny_cfg, tmp_path: Path, logger: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The test needs W&B's offline files, whatever WANDB_MODE the user's shell sets.
+    monkeypatch.setenv("WANDB_MODE", "offline")
     try:
         train(tiny_cfg(f"logger={logger}", "debug=limit", "trainer.max_epochs=1", "test=false"))
     finally:
