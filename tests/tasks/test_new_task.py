@@ -39,11 +39,8 @@ class SentimentTask(TaskModule):
         metrics=(MetricSpec("acc", "sentiment", "multiclass_accuracy"),),
     )
 
-    def compute_loss(self, out, batch):
-        mask = batch.label_mask["sentiment"]
-        if not mask.any():
-            return None
-        return self.loss(out.logits[mask], batch.labels["sentiment"][mask].long())
+    def loss_target(self, target):
+        return target.long()  # cross-entropy takes class indices
 """
 
 # The one config entry: an experiment file, composed from a folder of the test's own.

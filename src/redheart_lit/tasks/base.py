@@ -134,14 +134,24 @@ class TaskModule(TrainableModule):
     def compute_loss(self, out: Any, batch: Batch) -> torch.Tensor | None:
         """The task's loss over the rows labelled for it; None when there are none.
 
-        The plain version: the loss module on the readout's logits for the task's single
-        label. Tasks with several labels or other outputs override it.
+        The plain version: the loss module on ``loss_input(out)`` against ``loss_target``
+        of the task's single label. Tasks with several labels override it (bentham).
         """
         (label,) = self.spec.labels
         mask = batch.label_mask[label.key]
         if not mask.any():
             return None
-        return self.loss(out.logits[mask], batch.labels[label.key][mask])
+        return self.loss(
+            self.loss_input(out)[mask], self.loss_target(batch.labels[label.key])[mask]
+        )
+
+    def loss_input(self, out: Any) -> torch.Tensor:
+        """What the loss reads from the readout's output: its logits, unless overridden."""
+        return out.logits
+
+    def loss_target(self, target: torch.Tensor) -> torch.Tensor:
+        """The label as the loss takes it (a class index loss wants ``.long()``)."""
+        return target
 
     # -- as the run's own module -------------------------------------------------------------
     def task_modules(self) -> dict[str, TaskModule]:

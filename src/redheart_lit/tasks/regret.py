@@ -11,7 +11,6 @@ from typing import Any
 
 import torch
 
-from redheart_lit.data.batch import Batch
 from redheart_lit.tasks.base import TaskModule
 from redheart_lit.tasks.readout.regret import RegretReadout
 from redheart_lit.tasks.spec import REGRET
@@ -21,10 +20,6 @@ class RegretTask(TaskModule):
     spec = REGRET
     readout_cls = RegretReadout
 
-    def compute_loss(self, out: Any, batch: Batch) -> torch.Tensor | None:
-        mask = batch.label_mask["regret"]
-        if not mask.any():
-            return None
-        logit = out.logit[mask].float()
-        prediction = logit if getattr(self.loss, "takes_logits", False) else torch.sigmoid(logit)
-        return self.loss(prediction, batch.labels["regret"][mask])
+    def loss_input(self, out: Any) -> torch.Tensor:
+        logit = out.logit.float()
+        return logit if getattr(self.loss, "takes_logits", False) else torch.sigmoid(logit)

@@ -11,7 +11,6 @@ from typing import Any
 
 import torch
 
-from redheart_lit.data.batch import Batch
 from redheart_lit.tasks.base import TaskModule
 from redheart_lit.tasks.readout.surd import SurdReadout
 from redheart_lit.tasks.spec import SURD
@@ -21,8 +20,5 @@ class SurdTask(TaskModule):
     spec = SURD
     readout_cls = SurdReadout
 
-    def compute_loss(self, out: Any, batch: Batch) -> torch.Tensor | None:
-        mask = batch.label_mask["surd"]
-        if not mask.any():
-            return None
-        return self.loss(out.raw[mask], batch.labels["surd"][mask])
+    def loss_input(self, out: Any) -> torch.Tensor:
+        return out.raw
