@@ -40,7 +40,8 @@ def _config(tiny_cfg, tmp_path: Path):  # type: ignore[no-untyped-def]
     for split in ("train", "val"):
         _long_records(data / f"{split}.jsonl", 64)
     return tiny_cfg(
-        "experiment=full_330m", "trainer=8gb", "++trainer.max_steps=4",
+        # data=sample: the real mixture is not here; the run reads 64 long records instead.
+        "experiment=full_330m", "trainer=8gb", "data=sample", "++trainer.max_steps=4",
         "++trainer.limit_val_batches=0", "test=false", f"data.root={data}",
         "data.splits={train: train.jsonl, val: val.jsonl}", "callbacks.model_checkpoint=null",
         "callbacks.early_stopping=null", "logger=none",

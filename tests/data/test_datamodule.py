@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -153,6 +154,48 @@ def test_multitask_real_samples_by_temperature(
     module.setup("fit")
     assert isinstance(module.train_dataloader().sampler, WeightedEpochSampler)
     assert len(module.train_dataloader().sampler) == cfg.data.reader.epoch_size
+
+
+def _fake_surd_root(folder: Path) -> Path:
+    """train/val/test.jsonl as ``label_surd`` writes them: acceptability and SURD shares."""
+    folder.mkdir(parents=True)
+    for part in ("train", "val", "test"):
+        rows = [
+            {"id": f"cm-{part}-{i}", "text": f"surd {part} text {i}", "lang": "en",
+             "labels": {"acceptability": i % 2, "surd": {"synergy": 0.1, "unique": 0.2,
+                        "redundant": 0.1, "leak": 0.6}}}
+            for i in range(8)
+        ]  # fmt: skip
+        (folder / f"{part}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return folder
+
+
+def test_multitask_real_surd_trains_commonsense_through_its_surd_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REDHEART_DATA_ROOT", str(fake_data_root(tmp_path / "data")))
+    surd_root = _fake_surd_root(tmp_path / "surd")
+    monkeypatch.setenv("REDHEART_SURD_ROOT", str(surd_root))
+    cfg = compose_train(["experiment=tiny", "data=multitask_real_surd"], tmp_path / "run")
+    module = instantiate(cfg.data)
+    module.setup("fit")
+    for split in ("train", "val"):
+        ids = [r.id for r in module.records[split]]
+        assert sum(i.startswith(f"cm-{split}-") for i in ids) == 8
+        # ETHICS commonsense is read only through the SURD rows (same texts, same parts).
+        assert not any("commonsense" in r.text for r in module.records[split])
+        surd_rows = [r for r in module.records[split] if r.id.startswith("cm-")]
+        assert all("surd" in r.labels and "acceptability" in r.labels for r in surd_rows)
+
+
+def test_multitask_real_surd_without_the_surd_files_names_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REDHEART_DATA_ROOT", str(fake_data_root(tmp_path / "data")))
+    monkeypatch.setenv("REDHEART_SURD_ROOT", str(tmp_path / "no_surd"))
+    cfg = compose_train(["experiment=tiny", "data=multitask_real_surd"], tmp_path / "run")
+    with pytest.raises(FileNotFoundError, match=f"{tmp_path}/no_surd: no such folder"):
+        instantiate(cfg.data).setup("fit")
 
 
 def test_default_root_is_shared_data_next_to_the_project(

@@ -122,3 +122,11 @@ def test_hydra_builds_a_mixture_of_named_readers(tmp_path) -> None:
     weighted = reader.read_weighted("train")
     assert [r.id for r in weighted.records] == ["x"]
     assert (weighted.weights, weighted.epoch_size) == ([1.0], 7)
+
+
+def test_a_null_part_leaves_its_source_out_of_that_split() -> None:
+    readers = {"a": ListReader("a", 3), "b": ListReader("b", 2)}
+    reader = MixtureReader(readers, {"train": {"a": "train", "b": None}, "val": {"b": "val"}})
+    assert {r.id.split("/")[0] for r in reader.read("train")} == {"a"}
+    with pytest.raises(ValueError, match=r"splits\.test lists no source"):
+        MixtureReader(readers, {"test": {"a": None}})

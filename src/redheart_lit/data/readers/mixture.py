@@ -47,7 +47,8 @@ class MixtureReader:
     Args:
         readers: source name -> reader.
         splits: mixture split -> {source name -> that source's split}. A source left out
-            of a mixture split contributes nothing to it.
+            of a mixture split, or given as null there, contributes nothing to it (null
+            lets a derived config take out a source its parent lists).
         sampling: ``proportional`` or ``temperature``.
         temperature: ``T`` of temperature sampling (> 0); unused by ``proportional``.
         epoch_size: training draws per epoch; ``None`` = the number of records.
@@ -56,7 +57,7 @@ class MixtureReader:
     def __init__(
         self,
         readers: Mapping[str, Reader],
-        splits: Mapping[str, Mapping[str, str]],
+        splits: Mapping[str, Mapping[str, str | None]],
         sampling: Literal["proportional", "temperature"] = "proportional",
         temperature: float = 1.0,
         epoch_size: int | None = None,
@@ -69,7 +70,9 @@ class MixtureReader:
             raise ValueError(f"MixtureReader: epoch_size must be >= 1 or null, got {epoch_size}")
         self.readers = {str(name): reader for name, reader in readers.items()}
         self.splits = {
-            str(split): {str(name): str(part) for name, part in sources.items()}
+            str(split): {
+                str(name): str(part) for name, part in sources.items() if part is not None
+            }
             for split, sources in splits.items()
         }
         for split, sources in self.splits.items():
