@@ -68,7 +68,7 @@ def gateway_options(settings: ServeSettings) -> dict[str, Any]:
     """``serve.deployment`` options of the gateway: one replica, no CPU reserved (it only
     forwards, as Ray's own proxy does), and room for every request the replicas can hold."""
     most_replicas = (
-        int(settings.autoscaling.get("max_replicas", 1))
+        int(settings.autoscaling.get("max_replicas", 1))  # 1: Ray's own default
         if settings.autoscaling is not None
         else settings.replicas
     )
