@@ -3,7 +3,7 @@ PYTHON ?= python
 export WANDB_MODE ?= offline
 export PYTHONHASHSEED ?= 0
 
-.PHONY: help install train test test-fast lint format bench bench-serve bench-batching bench-gpu bench-multimodal dashboard-screenshots clean
+.PHONY: help install train test test-fast lint format bench bench-serve bench-batching bench-gpu bench-multimodal bench-ray dashboard-screenshots clean
 
 help:  ## Show this help.
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -67,6 +67,12 @@ logs/export/%_onnx/config.json: logs/export/%/config.json
 logs/export/%_int8/config.json: logs/export/%/config.json
 	rm -rf logs/export/$*_int8
 	$(PYTHON) -m redheart_lit.export ckpt=$(BENCH_TRAIN_DIR)/$*/checkpoints/last.ckpt out=logs/export/$*_int8 format=onnx quantize=int8
+
+# serve.backend=ray with one replica: the micro-batcher vs @serve.batch side by side in one
+# Ray cluster (docs/serving.md, "Ray Serve"); needs the [ray] extra. About 2-3 minutes.
+bench-ray: logs/export/tiny/config.json  ## Ray Serve backend: micro-batcher vs @serve.batch (1 replica, tiny model); docs/bench/ray_batching.json and docs/serving.md.
+	$(PYTHON) benchmarks/ray_batching.py logs/export/tiny --out docs/bench/ray_batching.json \
+		--doc docs/serving.md
 
 bench-multimodal: logs/export/tiny/config.json  ## Per-modality CPU latency and the added cost of text+image+audio over text; docs/bench/multimodal.json.
 	$(PYTHON) benchmarks/multimodal.py logs/export/tiny --out docs/bench/multimodal.json

@@ -159,12 +159,13 @@ class Connection:
 
 
 async def drive(
-    url: str, texts: list[str], concurrency: int, client: str = "raw"
+    url: str, texts: list[str], concurrency: int, client: str = "raw", path: str = "/v1/analyze"
 ) -> tuple[list[float], Counter[int], float]:
     """Send one request per text with ``concurrency`` in flight; latencies (s), statuses
     (0: no answer), wall time (s). ``client="raw"``: each worker on its own keep-alive
     :class:`Connection`; ``"httpx"``: one httpx pool of ``concurrency`` connections (the
-    preliminary setup, kept to show what the client costs)."""
+    preliminary setup, kept to show what the client costs). ``path``: where to POST (the
+    Ray benchmark serves two apps under two prefixes)."""
     parts = urlsplit(url)
     host, port = parts.hostname, parts.port
     if host is None or port is None:
@@ -179,8 +180,8 @@ async def drive(
 
     async def post(connection: Connection, text: str) -> int:
         if pool is not None:
-            return (await pool.post("/v1/analyze", json={"text": text})).status_code
-        status, _ = await connection.post_json("/v1/analyze", {"text": text})
+            return (await pool.post(path, json={"text": text})).status_code
+        status, _ = await connection.post_json(path, {"text": text})
         return status
 
     async def worker() -> None:

@@ -32,6 +32,12 @@ def test_defaults_are_valid() -> None:
         ({"threads": 2.0}, "serve.threads=2.0 is a float"),
         ({"precision": "fp16"}, "serve.precision='fp16'"),
         ({"precision": "bf16"}, "serve.precision=bf16 needs a CUDA serve.device"),
+        ({"backend": "ray", "ray_batching": "dynamic"}, "serve.ray_batching='dynamic'"),
+        ({"ray_batching": "serve_batch"}, "serve_batch needs serve.backend=ray"),
+        (
+            {"backend": "ray", "batching": False, "ray_batching": "serve_batch"},
+            "serve.batching=False",
+        ),
     ],
 )
 def test_bad_values(values: dict[str, Any], message: str) -> None:
@@ -49,3 +55,9 @@ def test_threads_and_precision() -> None:
     assert (ServeSettings().threads, ServeSettings().precision) == (1, "fp32")
     settings = ServeSettings(threads=4, precision="bf16", device="cuda")
     assert (settings.threads, settings.precision) == (4, "bf16")
+
+
+def test_ray_batching_defaults_to_the_micro_batcher() -> None:
+    # The measured winner (docs/serving.md, "Ray Serve"); serve_batch is opt-in.
+    assert ServeSettings().ray_batching == "micro"
+    assert ServeSettings(backend="ray", ray_batching="serve_batch").ray_batching == "serve_batch"

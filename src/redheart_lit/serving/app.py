@@ -30,6 +30,7 @@ from starlette.responses import JSONResponse, Response
 
 from redheart_lit.inference.result import response_model
 from redheart_lit.serving.auth import BearerAuthMiddleware, check_bind, is_loopback
+from redheart_lit.serving.batcher import MicroBatcher
 from redheart_lit.serving.body import read_body
 from redheart_lit.serving.dashboard import add_dashboard_routes
 from redheart_lit.serving.errors import NotReadyError, ServeError
@@ -39,7 +40,7 @@ from redheart_lit.serving.metrics import MetricsMiddleware, ServeMetrics
 from redheart_lit.serving.openapi import analyze_openapi
 from redheart_lit.serving.protocol import AnalysisBackend
 from redheart_lit.serving.request import decode_analyze_request
-from redheart_lit.serving.service import AnalysisService
+from redheart_lit.serving.service import AnalysisService, BatcherClass
 from redheart_lit.serving.settings import ServeSettings
 from redheart_lit.serving.stats import ServeStats
 
@@ -54,16 +55,21 @@ def create_app(
     helper: HelpingAI | None = None,
     reference: Mapping[str, Any] | None = None,
     reference_problem: str = "the server was started without the bundle's reference.json",
+    batcher_class: BatcherClass = MicroBatcher,
 ) -> FastAPI:
     """The app serving ``orchestrator``; ``token`` (when set) guards every route but /health.
 
     ``helper`` (``serve.helping_ai=true``) adds the LLM's ``helping_ai`` section to results.
     ``reference`` is the bundle's ``reference.json`` (the training distribution the
     dashboard's drift compares with); without it ``reference_problem`` says why.
+    ``batcher_class`` builds the batcher (``serve.batching=true``): the micro-batcher, or
+    the ``@serve.batch`` one on a Ray Serve replica (``ray_batcher.py``).
     """
     check_bind(settings.host, token)
     metrics = ServeMetrics(orchestrator.cache_stats)
-    service = AnalysisService(orchestrator, settings, metrics, helper=helper)
+    service = AnalysisService(
+        orchestrator, settings, metrics, helper=helper, batcher_class=batcher_class
+    )
     stats = ServeStats(
         service.queue_depth, orchestrator.cache_stats, reference=reference,
         reference_problem=reference_problem, window_s=settings.dashboard_window_s,

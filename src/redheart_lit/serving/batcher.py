@@ -34,12 +34,13 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
+T_in = TypeVar("T_in", contravariant=True)
 
 
 class QueueFullError(RuntimeError):
@@ -48,6 +49,25 @@ class QueueFullError(RuntimeError):
 
 class BatcherClosedError(RuntimeError):
     """The batcher is stopping or stopped and takes no new items."""
+
+
+class Batcher(Protocol[T_in, R]):
+    """What the service needs from a batcher: :class:`MicroBatcher`, or, under
+    ``serve.backend=ray`` with ``serve.ray_batching=serve_batch``, the ``@serve.batch`` one
+    (``serving/ray_batcher.py``). Both take the constructor arguments of :class:`MicroBatcher`
+    (less ``executor``), so the service builds either the same way."""
+
+    @property
+    def running(self) -> bool: ...
+
+    @property
+    def queue_depth(self) -> int: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self, *, drain: bool = True) -> None: ...
+
+    def enqueue(self, items: Sequence[T_in]) -> list[asyncio.Future[R]]: ...
 
 
 @dataclass(frozen=True)

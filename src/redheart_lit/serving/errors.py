@@ -86,6 +86,16 @@ class NotReadyError(ServeError):
     status, code = 503, "not_ready"
 
 
+class ReplicaLostError(ServeError):
+    """``serve.backend=ray``: the replica running the request died before answering.
+
+    Nothing of the request was returned; it is safe to send again (analysis has no side
+    effects), and Ray routes new requests to the replicas still alive.
+    """
+
+    status, code = 503, "replica_lost"
+
+
 class DeadlineExceededError(ServeError):
     """The request ran past ``serve.request_timeout_s``."""
 

@@ -1,19 +1,24 @@
 """``serve.backend=ray``: the same FastAPI app, replicated by Ray Serve.
 
-Each replica is a Ray Serve deployment whose ingress is :func:`create_app`'s app
-(``serve.ingress`` with a builder, run on the replica): the routes, auth, error codes,
-``/metrics`` and the micro-batcher are the ones ``serve.py`` serves with uvicorn, and
-there is no second copy of them. Ray's HTTP proxy listens on ``serve.host:serve.port``
-and spreads requests over the replicas.
+One Ray Serve application of two deployments (Ray Serve's model-composition pattern):
 
-Batching: each replica keeps the project's micro-batcher (``serving/batcher.py``)
-rather than ``@serve.batch``: it is what the single-process server measures
-(docs/benchmarks.md), it sheds load with 503 and times out with 504 as documented, and
-``@serve.batch`` would need the model call moved out of the app into a second
-deployment method, i.e. a second path for requests. ``/metrics`` is per replica (each
-replica answers for itself).
+- ``redheart``: the model replicas (``ray_replica.py``). Each loads the model and runs
+  :func:`create_app`'s app, the one ``serve.py`` serves with uvicorn: the routes, auth,
+  error codes, ``/metrics`` and the batcher are that app's, with no second copy of them.
+  ``serve.replicas`` of them, or Ray's autoscaling (``serve.autoscaling``).
+- ``redheart_gateway``: the ingress (``ray_gateway.py``), one replica without a model.
+  Ray's HTTP proxy (``serve.host:serve.port``) hands it every request; it forwards the
+  request to a model replica through a ``DeploymentHandle`` and answers a replica that
+  died mid-request with a clear 503 (``replica_lost``), where the proxy alone answers a
+  bare 500.
 
-Ray is an optional dependency (``pip install 'redheart_lit[ray]'``), imported only here.
+Batching on each replica (``serve.ray_batching``): the project's micro-batcher
+(``batcher.py``, the default) or Ray's ``@serve.batch`` (``ray_batcher.py``); ``make
+bench-ray`` measures the two (docs/serving.md, "Ray Serve"). ``/metrics`` is per replica
+(the one that answered).
+
+Ray is an optional dependency (``pip install 'redheart_lit[ray]'``), imported only here
+and in the modules named above.
 """
 
 from __future__ import annotations
@@ -22,7 +27,6 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,7 @@ from redheart_lit.serving.settings import ServeSettings
 
 log = logging.getLogger(__name__)
 DEPLOYMENT = "redheart"
+GATEWAY = "redheart_gateway"
 
 
 def _import_ray() -> Any:
@@ -42,34 +47,12 @@ def _import_ray() -> Any:
     return serve
 
 
-def app_builder(model_dir: Path, settings: ServeSettings, token: str | None) -> Callable[[], Any]:
-    """What each replica runs once at start: load the model, build the usual app."""
-
-    def build() -> Any:
-        from redheart_lit.serving.app import create_app
-        from redheart_lit.serving.main import load_orchestrator, set_threads
-
-        set_threads(settings.threads)
-        app = create_app(load_orchestrator(model_dir, settings), settings, token=token)
-
-        @app.middleware("http")
-        async def name_replica(request: Any, call_next: Any) -> Any:
-            # Which replica answered (its process id): for operators and the tests.
-            response = await call_next(request)
-            response.headers["x-redheart-replica"] = str(os.getpid())
-            return response
-
-        return app
-
-    return build
-
-
 def deployment_options(settings: ServeSettings) -> dict[str, Any]:
-    """``serve.deployment`` options: fixed replicas or Ray's autoscaling config."""
+    """``serve.deployment`` options of the model replicas: fixed count or Ray's autoscaling."""
     options: dict[str, Any] = {
         "name": DEPLOYMENT,
         "ray_actor_options": {"num_cpus": settings.replica_cpus},
-        # Above the micro-batcher's queue: the app sheds load with 503 itself.
+        # Above the batcher's queue: the app sheds load with 503 itself.
         "max_ongoing_requests": settings.max_queue,
         # A replica's in-flight requests finish (or time out with 504) before it stops.
         "graceful_shutdown_timeout_s": settings.request_timeout_s + 5,
@@ -81,11 +64,32 @@ def deployment_options(settings: ServeSettings) -> dict[str, Any]:
     return options
 
 
+def gateway_options(settings: ServeSettings) -> dict[str, Any]:
+    """``serve.deployment`` options of the gateway: one replica, no CPU reserved (it only
+    forwards, as Ray's own proxy does), and room for every request the replicas can hold."""
+    most_replicas = (
+        int(settings.autoscaling.get("max_replicas", 1))  # 1: Ray's own default
+        if settings.autoscaling is not None
+        else settings.replicas
+    )
+    return {
+        "name": GATEWAY,
+        "num_replicas": 1,
+        "ray_actor_options": {"num_cpus": 0},
+        "max_ongoing_requests": settings.max_queue * most_replicas,
+        "graceful_shutdown_timeout_s": settings.request_timeout_s + 10,
+    }
+
+
 def build_application(model_dir: Path, settings: ServeSettings, token: str | None) -> Any:
-    """The Ray Serve application: one deployment whose ingress is the usual app."""
+    """The Ray Serve application: the gateway (ingress) bound to the model replicas."""
     serve = _import_ray()
-    ingress = serve.ingress(app_builder(model_dir, settings, token))()
-    return serve.deployment(**deployment_options(settings))(ingress).bind()
+    from redheart_lit.serving.ray_gateway import Gateway
+    from redheart_lit.serving.ray_replica import ModelReplica
+
+    replicas = serve.deployment(**deployment_options(settings))(ModelReplica)
+    gateway = serve.deployment(**gateway_options(settings))(Gateway)
+    return gateway.bind(replicas.bind(model_dir, settings, token), settings)
 
 
 def serve_ray(model_dir: Path, settings: ServeSettings, token: str | None) -> None:

@@ -1,6 +1,7 @@
 """One analysis path for every front end (HTTP and MCP): validate, batch, enforce the deadline.
 
-``serve.batching=true`` sends each text through the :class:`MicroBatcher`;
+``serve.batching=true`` sends each text through the :class:`MicroBatcher` (or, under Ray
+Serve with ``serve.ray_batching=serve_batch``, through ``@serve.batch``: ``ray_batcher.py``);
 ``serve.batching=false`` is the naive baseline the benchmark compares against: each request
 goes straight to the model, one request at a time, texts as they came.
 
@@ -19,12 +20,13 @@ import asyncio
 import copy
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
 
 from redheart_lit.serving.batcher import (
+    Batcher,
     BatcherClosedError,
     BatchRecord,
     MicroBatcher,
@@ -48,6 +50,9 @@ from redheart_lit.serving.settings import ServeSettings
 log = logging.getLogger(__name__)
 Result = dict[str, Any]
 T = TypeVar("T")
+# Builds the batcher from MicroBatcher's keyword arguments: MicroBatcher itself, or the
+# @serve.batch one of serving/ray_batcher.py (serve.ray_batching=serve_batch).
+BatcherClass = Callable[..., Batcher[str, Result]]
 # Threads decoding and encoding media. Two: one slow clip does not queue the next
 # request's image behind it, and the 2-core reference machine keeps a core for the model.
 MEDIA_WORKERS = 2
@@ -62,6 +67,7 @@ class AnalysisService:
         settings: ServeSettings,
         metrics: ServeMetrics | None = None,
         helper: HelpingAI | None = None,
+        batcher_class: BatcherClass = MicroBatcher,
     ) -> None:
         self.analyzer = analyzer
         self.settings = settings
@@ -70,13 +76,13 @@ class AnalysisService:
         self._metrics = metrics
         self._started = False
         self._stopping = False
-        self._batcher: MicroBatcher[str, Result] | None = None
+        self._batcher: Batcher[str, Result] | None = None
         self._naive_executor: ThreadPoolExecutor | None = None
         self._naive_lock: asyncio.Lock | None = None
         self._media_executor: ThreadPoolExecutor | None = None
         on_batch = metrics.observe_batch if metrics else None
         if settings.batching:
-            self._batcher = MicroBatcher(
+            self._batcher = batcher_class(
                 analyzer.analyze_batch,
                 max_batch_size=settings.max_batch_size,
                 max_wait_ms=settings.max_wait_ms,

@@ -20,6 +20,10 @@ PRECISIONS: tuple[Precision, ...] = ("fp32", "bf16")
 Backend = Literal["uvicorn", "ray"]
 BACKENDS: tuple[Backend, ...] = ("uvicorn", "ray")
 Runtime = Literal["torch", "onnxruntime"]
+# backend=ray: who batches on each replica, the project's micro-batcher or Ray's @serve.batch
+# (docs/serving.md, "Ray Serve", has the measurement that chose the default).
+RayBatching = Literal["micro", "serve_batch"]
+RAY_BATCHINGS: tuple[RayBatching, ...] = ("micro", "serve_batch")
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class ServeSettings:
     replica_cpus: float = 1.0
     autoscaling: dict[str, Any] | None = None
     ray_address: str | None = None
+    ray_batching: RayBatching = "micro"
 
     def __post_init__(self) -> None:
         _check_type("host", self.host, str)
@@ -120,6 +125,16 @@ class ServeSettings:
             raise TypeError(f"serve.autoscaling={self.autoscaling!r} must be a mapping or null")
         if self.backend != "ray" and (self.autoscaling is not None or self.replicas != 1):
             raise ValueError("serve.replicas and serve.autoscaling need serve.backend=ray")
+        if self.ray_batching not in RAY_BATCHINGS:
+            raise ValueError(
+                f"serve.ray_batching={self.ray_batching!r}; choose one of {list(RAY_BATCHINGS)}"
+            )
+        if self.ray_batching == "serve_batch" and (self.backend != "ray" or not self.batching):
+            # @serve.batch runs only inside a Ray Serve replica, and only when batching.
+            raise ValueError(
+                "serve.ray_batching=serve_batch needs serve.backend=ray and serve.batching=true "
+                f"(got serve.backend={self.backend}, serve.batching={self.batching})"
+            )
         check_runtime(self.runtime, self.device, self.precision, prefix="serve.")
 
 
