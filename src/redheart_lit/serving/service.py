@@ -42,11 +42,13 @@ from redheart_lit.serving.errors import (
 from redheart_lit.serving.helping_ai import HelpingAI
 from redheart_lit.serving.metrics import ServeMetrics
 from redheart_lit.serving.protocol import AnalysisBackend
-from redheart_lit.serving.request import AnalyzeRequest, check_texts
+from redheart_lit.serving.request import AnalyzeRequest, check_cultures, check_texts
 from redheart_lit.serving.settings import ServeSettings
 
 log = logging.getLogger(__name__)
 Result = dict[str, Any]
+# What the micro-batcher queues: a text and its culture (None: the server's).
+TextJob = tuple[str, str | None]
 T = TypeVar("T")
 # Threads decoding and encoding media. Two: one slow clip does not queue the next
 # request's image behind it, and the 2-core reference machine keeps a core for the model.
@@ -70,14 +72,14 @@ class AnalysisService:
         self._metrics = metrics
         self._started = False
         self._stopping = False
-        self._batcher: MicroBatcher[str, Result] | None = None
+        self._batcher: MicroBatcher[TextJob, Result] | None = None
         self._naive_executor: ThreadPoolExecutor | None = None
         self._naive_lock: asyncio.Lock | None = None
         self._media_executor: ThreadPoolExecutor | None = None
         on_batch = metrics.observe_batch if metrics else None
         if settings.batching:
             self._batcher = MicroBatcher(
-                analyzer.analyze_batch,
+                self._analyze_jobs,
                 max_batch_size=settings.max_batch_size,
                 max_wait_ms=settings.max_wait_ms,
                 max_queue=settings.max_queue,
@@ -154,10 +156,16 @@ class AnalysisService:
         deadline = self.deadline() if deadline is None else deadline
         if not self.ready:
             raise NotReadyError("the model is not ready (starting up or shutting down)")
+        check_cultures(request, self.analyzer.check_request_culture)
         if request.items is not None:
             return await self.within(self._multimodal(request), deadline)
         check_texts(request, self.analyzer.validate_text)
-        run = self._batched(request) if self._batcher is not None else self._naive(request)
+        cultures = request.text_cultures()
+        run = (
+            self._batched(request, cultures)
+            if self._batcher is not None
+            else self._naive(request, cultures)
+        )
         if self.helper is None:
             results = await self.within(run, deadline)
         else:
@@ -213,7 +221,7 @@ class AnalysisService:
         text_request = AnalyzeRequest(texts=request.texts, field="texts")
         if request.texts:
             run = self._batched if self._batcher is not None else self._naive
-            text_job: Awaitable[list[Result]] = run(text_request)
+            text_job: Awaitable[list[Result]] = run(text_request, request.text_cultures())
         else:
             text_job = _no_results()
         loop = asyncio.get_running_loop()
@@ -253,10 +261,14 @@ class AnalysisService:
             index=item_index,
         )
 
-    async def _batched(self, request: AnalyzeRequest) -> list[Result]:
+    def _analyze_jobs(self, jobs: list[TextJob]) -> list[Result]:
+        """The batcher's call: texts of any cultures in one model call."""
+        return self.analyzer.analyze_batch([text for text, _ in jobs], [c for _, c in jobs])
+
+    async def _batched(self, request: AnalyzeRequest, cultures: list[str | None]) -> list[Result]:
         assert self._batcher is not None
         try:
-            futures = self._batcher.enqueue(list(request.texts))
+            futures = self._batcher.enqueue(list(zip(request.texts, cultures, strict=True)))
         except QueueFullError as err:
             raise OverloadedError(f"the server is overloaded ({err}); retry later") from None
         except BatcherClosedError:
@@ -273,7 +285,7 @@ class AnalysisService:
             results.append(outcome)
         return results
 
-    async def _naive(self, request: AnalyzeRequest) -> list[Result]:
+    async def _naive(self, request: AnalyzeRequest, cultures: list[str | None]) -> list[Result]:
         executor, lock = self._naive_executor, self._naive_lock
         assert executor is not None
         assert lock is not None
@@ -283,7 +295,7 @@ class AnalysisService:
         # that times out while the model runs does not let the next one start early.
         await lock.acquire()
         try:
-            job = executor.submit(self._timed_call, texts)
+            job = executor.submit(self._timed_call, texts, cultures)
         except RuntimeError:  # the executor was shut down under us
             lock.release()
             raise NotReadyError("the server is shutting down") from None
@@ -296,9 +308,11 @@ class AnalysisService:
             self._metrics.observe_batch(BatchRecord(size=len(texts), seconds=seconds, ok=True))
         return results
 
-    def _timed_call(self, texts: list[str]) -> tuple[list[Result], float]:
+    def _timed_call(
+        self, texts: list[str], cultures: list[str | None]
+    ) -> tuple[list[Result], float]:
         start = time.perf_counter()
-        results = self.analyzer.analyze_batch(texts)
+        results = self.analyzer.analyze_batch(texts, cultures)
         if len(results) != len(texts):
             raise RuntimeError(
                 f"analyze_batch returned {len(results)} results for {len(texts)} texts"
