@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import io
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -194,6 +195,10 @@ class ImageEncoder:
         self.calibration = (
             Calibration.load(config.calibration, self.model_id) if config.calibration else None
         )
+        # How encode() gets its crops' logits: :meth:`logits` directly, unless a server
+        # routes them through its micro-batcher (``serving/service.py``), so that the faces
+        # of concurrent requests share one forward call.
+        self.classify: Callable[[list[np.ndarray]], np.ndarray] = self.logits
 
     def _detector(self) -> Any:
         import cv2
@@ -255,7 +260,7 @@ class ImageEncoder:
             return ModalityResult("image", {}, None, diagnostics)
         crops = [rgb[y : y + h, x : x + w] for x, y, w, h in boxes]
         temperature = 1.0 if self.calibration is None else self.calibration.temperature
-        probs = ekman_probabilities(self.logits(crops), temperature, self.to_ekman)
+        probs = ekman_probabilities(self.classify(crops), temperature, self.to_ekman)
         diagnostics["confidence"] = (
             f"top probability at temperature {temperature:g}, fitted on "
             f"{self.calibration.items} labelled items ({self.calibration.fitted_on})"
