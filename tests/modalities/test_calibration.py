@@ -135,3 +135,29 @@ def test_the_cli_fits_the_fer_cnn_on_a_labelled_folder(
         calibrate_cli.main([f"weights={fer_weights}", f"data={tmp_path / 'set'}", f"out={out}"])
     assert info.value.code == 2
     assert "cat.jpg: image: no face found" in capsys.readouterr().err
+
+
+def test_the_cli_fits_a_speech_model_on_labelled_clips(
+    tiny_wav2vec2: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.modalities.conftest import tone
+
+    from redheart_lit.modalities.audio import AudioConfig, AudioEncoder
+
+    for label, pitches in (("anger", (300, 320, 340)), ("sadness", (100, 110, 120))):
+        (tmp_path / "clips" / label).mkdir(parents=True)
+        for pitch in pitches:
+            (tmp_path / "clips" / label / f"{pitch}.wav").write_bytes(tone(pitch, 0.3, 0.5))
+    out = tmp_path / "speech_t.json"
+    calibrate_cli.main(
+        ["modality=audio", f"model={tiny_wav2vec2}", f"data={tmp_path / 'clips'}", f"out={out}"]
+    )
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["items"] == 6
+    assert printed["model"] == str(tiny_wav2vec2)
+    assert printed["nll_after"] <= printed["nll_before"]
+    encoder = AudioEncoder(AudioConfig(kind="hf", model=str(tiny_wav2vec2), calibration=str(out)))
+    result = encoder.encode(tone(300, 0.3, 0.5))
+    assert "fitted on 6 labelled items" in result.diagnostics["confidence"]
+    with pytest.raises(ValueError, match="calibration needs kind=hf"):
+        AudioConfig(calibration=str(out))

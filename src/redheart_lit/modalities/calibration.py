@@ -35,7 +35,10 @@ from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax
 
 from redheart_lit.evaluation.calibration_error import expected_calibration_error
-from redheart_lit.model.aux.calibration import LOG_T_LIMIT
+
+# Temperatures outside [e^-3, e^3] = [0.05, 20] mean a degenerate fit; the same bound as
+# the text model's sigmoid temperatures (model/aux/calibration.py).
+LOG_T_LIMIT = 3.0
 
 
 def ekman_probabilities(
