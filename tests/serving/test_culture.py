@@ -41,15 +41,15 @@ async def test_a_body_culture_reaches_the_model_and_the_result() -> None:
 async def test_requests_of_different_cultures_share_one_batch() -> None:
     import asyncio
 
-    async with serving(FakeOrchestrator(delay_s=0.2), max_wait_ms=50.0) as s:
-        first = asyncio.ensure_future(s.client.post("/v1/analyze", json={"text": "warm-up"}))
-        await asyncio.sleep(0.05)  # the warm-up batch runs; the next two queue together
+    # A batch closes at 2 texts (or after 5 s): the two requests go in one model call.
+    async with serving(max_batch_size=2, max_wait_ms=5000.0) as s:
         bodies = [{"text": "x", "culture": "western"}, {"text": "y", "culture": "korean"}]
         answers = await asyncio.gather(*(s.client.post("/v1/analyze", json=b) for b in bodies))
-        await first
     assert [cultures_of(a.json()) for a in answers] == [["western"], ["korean"]]
-    assert ["x", "y"] in s.fake.batches
-    assert s.fake.culture_batches[s.fake.batches.index(["x", "y"])] == ["western", "korean"]
+    (batch,) = s.fake.batches
+    assert sorted(batch) == ["x", "y"]
+    expected = {"x": "western", "y": "korean"}
+    assert s.fake.culture_batches == [[expected[text] for text in batch]]
 
 
 async def test_items_take_their_own_culture_over_the_body_s() -> None:
