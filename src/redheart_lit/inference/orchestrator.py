@@ -314,7 +314,7 @@ class ProductionOrchestrator:
             return [_Entry(result, None) for result in results]
         arrays = prediction.arrays["bentham"]
         return [
-            _Entry(result, {"factors": arrays["factors"][i], "utility": arrays["utility"][i]})
+            _Entry(result, {key: arrays[key][i].copy() for key in ("factors", "utility")})
             for i, result in enumerate(results)
         ]
 
