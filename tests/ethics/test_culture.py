@@ -89,6 +89,43 @@ def test_orchestrator_reports_both_utilities(tiny_bundle: Path) -> None:
     assert bentham["factors"] == plain["factors"]
 
 
+def test_a_culture_per_request_overrides_the_configured_one(tiny_bundle: Path) -> None:
+    from redheart_lit.inference import InputError, ProductionConfig, ProductionOrchestrator
+
+    text = "I lied to my friend to spare her."
+    configured = analyse(tiny_bundle, "korean")["analysis"]["bentham"]["culture"]
+    orchestrator = ProductionOrchestrator(
+        ProductionConfig(model_dir=str(tiny_bundle), cache_size=8, culture="none")
+    )
+    default = asyncio.run(orchestrator.process(text=text))["analysis"]["bentham"]
+    korean = asyncio.run(orchestrator.process(text=text, culture="korean"))["analysis"]["bentham"]
+    assert default["culture"]["name"] == "none"
+    # Per request = configured on the server: the same numbers, from the cached analysis.
+    assert korean["culture"] == configured
+    assert orchestrator.cache_stats()["hits"] == 1
+    assert korean["culture"]["unweighted_utility"] == default["utility"]
+    # Different cultures of one text in one call; each answer reports its own.
+    mixed = orchestrator.analyze_batch([text, text, text], ["western", None, "korean"])
+    assert [r["analysis"]["bentham"]["culture"]["name"] for r in mixed] == [
+        "western",
+        "none",
+        "korean",
+    ]
+    assert mixed[2]["analysis"]["bentham"]["culture"] == configured
+    assert mixed[0]["analysis"]["bentham"]["culture"]["utility"] != configured["utility"]
+    assert len({id(r["analysis"]["bentham"]) for r in mixed}) == 3  # no shared sections
+    results = asyncio.run(orchestrator.process(texts=[text, "I kept it."], culture="eastern"))
+    assert {r["analysis"]["bentham"]["culture"]["name"] for r in results} == {"eastern"}
+    with pytest.raises(InputError, match=r"culture='martian' is not a known culture"):
+        asyncio.run(orchestrator.process(text=text, culture="martian"))
+    with pytest.raises(InputError, match="2 cultures for 1 texts"):
+        orchestrator.analyze_batch([text], ["none", "none"])
+    orchestrator.tasks = orchestrator.tasks - {"bentham"}  # as a model without the task
+    with pytest.raises(InputError, match=r"culture='korean' reweights .* no bentham task"):
+        asyncio.run(orchestrator.process(text=text, culture="korean"))
+    assert orchestrator.check_request_culture("none") == "none"
+
+
 def test_predict_takes_a_culture(tiny_bundle: Path, capsys: pytest.CaptureFixture[str]) -> None:
     predict.main([f"ckpt={tiny_bundle}", "text=I kept the change.", "culture=eastern"])
     out = json.loads(capsys.readouterr().out)

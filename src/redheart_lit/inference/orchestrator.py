@@ -54,6 +54,16 @@ class UnsupportedInputError(InputError):
 
 
 @dataclass(frozen=True)
+class _Entry:
+    """What the cache holds per text: the result without ``analysis.bentham.culture``,
+    and the Bentham factors ``[10]`` and utility ``[]`` the culture is computed from on
+    the way out, so that one cached analysis serves every culture a request asks for."""
+
+    result: dict[str, Any]
+    bentham: dict[str, np.ndarray] | None
+
+
+@dataclass(frozen=True)
 class ProductionConfig:
     """Args:
     model_dir: folder written by ``python -m redheart_lit.cli.export``.
@@ -152,17 +162,43 @@ class ProductionOrchestrator:
     def cache_stats(self) -> dict[str, int]:
         return self.cache.stats()
 
-    def analyze_batch(self, texts: list[str]) -> list[dict[str, Any]]:
-        """One result per text, in order. Raises :class:`InputError` for a refused text."""
+    def check_request_culture(self, culture: object, key: str = "culture") -> str:
+        """``culture`` (None: the configured one) checked against the tables and the model:
+        a culture other than ``none`` needs a Bentham task to reweight."""
+        if culture is None:
+            return self.config.culture
+        try:
+            check_culture(culture, key)
+        except ValueError as err:
+            raise InputError(str(err)) from None
+        if culture != "none" and "bentham" not in self.tasks:
+            raise InputError(
+                f"{key}={culture!r} reweights the Bentham utility, but this model has no "
+                "bentham task; use culture=none"
+            )
+        return culture  # type: ignore[return-value]
+
+    def analyze_batch(
+        self, texts: list[str], cultures: list[str | None] | None = None
+    ) -> list[dict[str, Any]]:
+        """One result per text, in order. Raises :class:`InputError` for a refused text.
+
+        ``cultures``: one per text (None: the configured culture), the cultural weights of
+        its Bentham utility (``ethics/culture.py``); the analysis itself does not depend on
+        it, so texts of different cultures share one model call and one cache entry.
+        """
+        if cultures is not None and len(cultures) != len(texts):
+            raise InputError(f"{len(cultures)} cultures for {len(texts)} texts")
+        applied = [self.check_request_culture(c) for c in (cultures or [None] * len(texts))]
         forms = [self.validate_text(t) for t in texts]
-        results: dict[str, dict[str, Any]] = {}
+        entries: dict[str, _Entry] = {}
         todo: list[str] = []
         for form in forms:
-            if form in results or form in todo:
+            if form in entries or form in todo:
                 continue
             cached = self.cache.get((self.version, form))
             if cached is not None:
-                results[form] = cached
+                entries[form] = cached
             else:
                 todo.append(form)
         # Results nobody else holds (computed here, not cached) are handed out as they are,
@@ -170,19 +206,37 @@ class ProductionOrchestrator:
         # cached one, nor a duplicate text's.
         unshared: set[str] = set()
         for chunk in length_buckets(todo, self.config.max_batch_size):
-            for form, result in zip(chunk, self._run(chunk), strict=True):
-                self.cache.put((self.version, form), result)
-                results[form] = result
+            for form, entry in zip(chunk, self._run(chunk), strict=True):
+                self.cache.put((self.version, form), entry)
+                entries[form] = entry
                 if self.cache.capacity == 0:
                     unshared.add(form)
         answers = []
         for form in forms:
             if form in unshared:
                 unshared.discard(form)
-                answers.append(results[form])
+                answers.append(entries[form].result)
             else:
-                answers.append(_copy(results[form]))
+                answers.append(_copy(entries[form].result))
+        self._apply_cultures(answers, [entries[form] for form in forms], applied)
         return answers
+
+    def _apply_cultures(
+        self, answers: list[dict[str, Any]], entries: list[_Entry], cultures: list[str]
+    ) -> None:
+        """``analysis.bentham.culture`` of each answer: its culture's utility and the
+        model's, one ``culture_rows`` call per distinct culture."""
+        bentham = self._sections.get("bentham")
+        if bentham is None:
+            return
+        for culture in dict.fromkeys(cultures):
+            rows = [i for i, c in enumerate(cultures) if c == culture]
+            arrays = {
+                key: np.stack([entries[i].bentham[key] for i in rows])  # type: ignore[index]
+                for key in ("factors", "utility")
+            }
+            for i, extra in zip(rows, bentham.culture_rows(arrays, culture), strict=True):  # type: ignore[operator]
+                answers[i]["analysis"]["bentham"]["culture"] = extra
 
     async def process(
         self,
@@ -192,8 +246,12 @@ class ProductionOrchestrator:
         image: object = None,
         audio: object = None,
         biosignals: dict[str, Any] | None = None,
+        culture: str | None = None,
     ) -> dict[str, Any] | list[dict[str, Any]]:
         """``text=`` -> one result; ``texts=`` -> a list, processed as one batch.
+
+        ``culture``: the cultural weights of this call's Bentham utilities (``none``,
+        ``western``, ``eastern``, ``korean``); None: the configured ``culture``.
 
         With ``image=`` (bytes or a uint8 array), ``audio=`` (bytes, or ``{"samples",
         "sampling_rate"}``) or ``biosignals=`` (``{"ecg": array, "sampling_rate": Hz, ...}``)
@@ -204,8 +262,11 @@ class ProductionOrchestrator:
         if given:
             if texts is not None:
                 raise InputError("image=, audio= and biosignals= go with text=, not texts=")
+            self.check_request_culture(culture)  # before any work
             text_job = (
-                asyncio.to_thread(self.analyze_batch, [text]) if text is not None else _none()
+                asyncio.to_thread(self.analyze_batch, [text], [culture])
+                if text is not None
+                else _none()
             )
             text_results, modal = await asyncio.gather(
                 text_job, asyncio.to_thread(self.encode_modalities, **given)
@@ -216,7 +277,7 @@ class ProductionOrchestrator:
         batch = [text] if texts is None else list(texts)
         if not batch:
             raise InputError("texts is empty")
-        results = await asyncio.to_thread(self.analyze_batch, batch)
+        results = await asyncio.to_thread(self.analyze_batch, batch, [culture] * len(batch))
         return results[0] if texts is None else results
 
     def encode_modalities(self, **inputs: Any) -> dict[str, ModalityResult]:
@@ -240,7 +301,7 @@ class ProductionOrchestrator:
 
     # -- the model ---------------------------------------------------------------------
 
-    def _run(self, texts: list[str]) -> list[dict[str, Any]]:
+    def _run(self, texts: list[str]) -> list[_Entry]:
         """Prediction (tensors to arrays), then shaping (arrays to checked JSON results)."""
         if self._onnx is not None:
             prediction = Prediction(self._onnx.run(texts), None, self._onnx.unk_rates(texts))
@@ -249,7 +310,13 @@ class ProductionOrchestrator:
         results = self._shape(prediction, len(texts))
         # Every result is checked against the typed schema the API and MCP publish.
         self._results.validate_python(results)
-        return results
+        if self._sections.get("bentham") is None:
+            return [_Entry(result, None) for result in results]
+        arrays = prediction.arrays["bentham"]
+        return [
+            _Entry(result, {key: arrays[key][i].copy() for key in ("factors", "utility")})
+            for i, result in enumerate(results)
+        ]
 
     @torch.inference_mode()
     def _predict(self, texts: list[str]) -> Prediction:
@@ -287,12 +354,7 @@ class ProductionOrchestrator:
             name: readout.section(arrays[name], n) if readout is not None else [None] * n
             for name, readout in self._sections.items()
         }
-        bentham = self._sections.get("bentham")
-        if bentham is not None:
-            # The cultural reweighting of the utility (ethics/culture.py), "none" included.
-            culture = bentham.culture_rows(arrays["bentham"], self.config.culture)  # type: ignore[operator]
-            for row, extra in zip(sections["bentham"], culture, strict=True):
-                row["culture"] = extra
+        # analysis.bentham.culture is set per request, on the way out (_apply_cultures).
         agreement = fusion[1] if fusion is not None else np.ones(n)
         flat = {key: value for task_arrays in arrays.values() for key, value in task_arrays.items()}
         summary = integrated(

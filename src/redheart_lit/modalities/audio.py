@@ -37,6 +37,7 @@ from redheart_lit.modalities.base import (
     ekman_estimate,
     finite_signal,
 )
+from redheart_lit.modalities.calibration import Calibration, ekman_probabilities
 
 TARGET_RATE = 16_000
 # Speech-emotion label names seen in public models (IEMOCAP, RAVDESS, CREMA-D, SUPERB) ->
@@ -60,6 +61,8 @@ class AudioConfig:
     max_seconds: longest accepted clip (the API's limit: 30 s).
     prosody_confidence: the rule's confidence at a fully voiced clip.
     opensmile: add eGeMAPS functionals (non-commercial licence; extra ``opensmile``).
+    calibration: a temperature file from ``cli/calibrate.py`` for the ``hf`` model (the
+        prosody rule has no logits to scale); None: its own top probability.
     """
 
     kind: str = "prosody"
@@ -67,12 +70,15 @@ class AudioConfig:
     max_seconds: float = 30.0
     prosody_confidence: float = 0.3
     opensmile: bool = False
+    calibration: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in ("prosody", "hf"):
             raise ValueError(f"modality.audio.kind must be 'prosody' or 'hf', got {self.kind!r}")
         if (self.kind == "hf") != (self.model is not None):
             raise ValueError("modality.audio.model is required with kind=hf, and only then")
+        if self.calibration is not None and self.kind != "hf":
+            raise ValueError("modality.audio.calibration needs kind=hf (a model with logits)")
         if self.max_seconds <= 0 or not 0 <= self.prosody_confidence <= 1:
             raise ValueError("modality.audio: max_seconds > 0 and prosody_confidence in [0, 1]")
 
@@ -174,13 +180,13 @@ class SpeechEmotionModel:
         for i, label in enumerate(labels):
             self.to_ekman[i, EKMAN_LABELS.index(LABEL_SYNONYMS[label.lower()])] = 1.0
 
-    def ekman(self, y: np.ndarray) -> np.ndarray:
+    def logits(self, y: np.ndarray) -> np.ndarray:
+        """``[num_labels]`` logits of one 16 kHz clip."""
         import torch
 
         inputs = self.extractor(y, sampling_rate=TARGET_RATE, return_tensors="pt")
         with torch.inference_mode():
-            logits = self.model(**inputs).logits[0].float()
-        return torch.softmax(logits, -1).numpy() @ self.to_ekman
+            return self.model(**inputs).logits[0].float().numpy()
 
 
 class AudioEncoder:
@@ -189,6 +195,13 @@ class AudioEncoder:
     def __init__(self, config: AudioConfig | None = None) -> None:
         self.config = config or AudioConfig()
         self.model = SpeechEmotionModel(self.config.model) if self.config.model else None
+        self.model_id = str(self.config.model)
+        self.to_ekman = None if self.model is None else self.model.to_ekman
+        self.calibration = (
+            Calibration.load(self.config.calibration, self.model_id)
+            if self.config.calibration
+            else None
+        )
         self._smile = None
         if self.config.opensmile:
             try:
@@ -203,6 +216,12 @@ class AudioEncoder:
                 feature_level=opensmile.FeatureLevel.Functionals,
             )
 
+    def clip_logits(self, raw: Any) -> np.ndarray:
+        """``[num_labels]`` logits of one clip (what the calibration is fitted on)."""
+        if self.model is None:
+            raise ValueError("the prosody rule has no logits; calibrate a kind=hf model")
+        return self.model.logits(decode(raw, self.config.max_seconds))
+
     def encode(self, raw: Any) -> ModalityResult:
         y = decode(raw, self.config.max_seconds)
         features, diagnostics = prosody(y)
@@ -211,9 +230,17 @@ class AudioEncoder:
             features |= {f"egemaps_{k}": float(v) for k, v in frame.iloc[0].items()}
         estimate: AffectEstimate | None = None
         if self.model is not None:
-            probs = self.model.ekman(y)
+            temperature = 1.0 if self.calibration is None else self.calibration.temperature
+            logits = self.model.logits(y)[None]
+            probs = ekman_probabilities(logits, temperature, self.to_ekman)[0]
             estimate = ekman_estimate(probs)
             diagnostics["estimate"] = "model"
+            diagnostics["confidence"] = (
+                f"top probability at temperature {temperature:g}, fitted on "
+                f"{self.calibration.items} labelled items ({self.calibration.fitted_on})"
+                if self.calibration is not None
+                else "uncalibrated: the model's own top softmax probability"
+            )
         elif features["voiced_fraction"] > 0:
             estimate = AffectEstimate(
                 valence=None,

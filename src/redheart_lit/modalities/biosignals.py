@@ -231,17 +231,24 @@ class BiosignalEncoder:
         windows = [rr[(times[1:] >= s) & (times[1:] < s + w)] for s in starts]
         stress = self.stress_model.stress(windows)
         arousal = kalman_smooth(2 * stress - 1, self.config.kalman_q, self.config.kalman_r)
+        # Confidence, a designed formula (not fitted: no labelled recordings offline): the
+        # trees' mean vote share for the class they chose, times NeuroKit2's mean signal
+        # quality of the recording (ECG: averageQRS, PPG: templatematch; clipped to [0, 1]).
+        # A clean trace keeps the model's own certainty; a noisy one, whose beats and so
+        # HRV are unreliable, lowers it in proportion (docs/multimodal.md, "Confidences").
+        vote_share = float(np.maximum(stress, 1 - stress).mean())
+        signal_quality = float(np.clip(np.nanmean(quality), 0.0, 1.0))
         estimate = AffectEstimate(
             valence=None,
             arousal=float(np.clip(arousal[-1], -1, 1)),
-            # The trees' vote share for the class they chose (not recalibrated here).
-            confidence=float(np.maximum(stress, 1 - stress).mean()),
+            confidence=vote_share * signal_quality,
         )
         features["stress_probability"] = float(stress.mean())
         diagnostics = {
             "heart_signal": name,
             "beats": int(peaks.size),
             "signal_quality": round(float(np.nanmean(quality)), 4),
+            "stress_vote_share": round(vote_share, 4),
             "windows": len(windows),
             "stress_by_window": [round(float(p), 4) for p in stress],
             "arousal_smoothed": [round(float(a), 4) for a in arousal],

@@ -16,6 +16,10 @@
 * **Expression** (``kind=hf``): any Hugging Face image classifier by name (for example a
   facial-expression ViT), run on each face crop. Loaded with ``backend="pil"``: the
   torchvision backend of the image processors is never installed here.
+* **Confidence**: the top Ekman probability after temperature scaling with the file
+  ``calibration`` (fitted by ``python -m redheart_lit.cli.calibrate`` on labelled
+  faces; ``calibration.py``), or, without one, the model's own top softmax probability,
+  which ``diagnostics.confidence`` then says is uncalibrated.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import io
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +40,7 @@ from torch import nn
 from redheart_lit.evaluation.ekman import EKMAN_LABELS
 from redheart_lit.modalities.audio import LABEL_SYNONYMS
 from redheart_lit.modalities.base import ModalityError, ModalityResult, ekman_estimate
+from redheart_lit.modalities.calibration import Calibration, ekman_probabilities
 
 # sha256 of what_the_face_classification-0.0.27's active_model.pth.
 FER_SHA256 = "230e32bf184a77048519763b619be5cf056507c93825314de117fd5c0a9c1aa3"
@@ -52,6 +58,8 @@ class ImageConfig:
     model: Hugging Face name or local folder (``hf``).
     max_side: longest accepted image side in pixels (the API's limit: 4096).
     min_face: smallest face side the detector looks for, in pixels.
+    calibration: a temperature file from ``cli/calibrate.py`` for this model; None:
+        the confidence is the model's own (uncalibrated) top probability.
     """
 
     kind: str = "fer"
@@ -59,6 +67,7 @@ class ImageConfig:
     model: str | None = None
     max_side: int = 4096
     min_face: int = 30
+    calibration: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in ("fer", "hf"):
@@ -159,11 +168,11 @@ class HFImageModel:
         for i, label in enumerate(labels):
             self.to_ekman[i, EKMAN_LABELS.index(LABEL_SYNONYMS[label.lower()])] = 1.0
 
-    def ekman(self, crops: list[np.ndarray]) -> np.ndarray:
+    def logits(self, crops: list[np.ndarray]) -> np.ndarray:
+        """``[F, num_labels]`` logits of the face crops, in one call."""
         inputs = self.processor(images=crops, return_tensors="pt")
         with torch.inference_mode():
-            logits = self.model(**inputs).logits.float()
-        return torch.softmax(logits, -1).numpy() @ self.to_ekman
+            return self.model(**inputs).logits.float().numpy()
 
 
 class ImageEncoder:
@@ -180,6 +189,16 @@ class ImageEncoder:
         self._detector()
         self.fer = load_fer(config.weights) if config.kind == "fer" else None
         self.hf = HFImageModel(config.model) if config.kind == "hf" else None
+        # What a calibration file must name: the FER weights' digest, or the HF model.
+        self.model_id = FER_SHA256 if config.kind == "fer" else str(config.model)
+        self.to_ekman = None if self.hf is None else self.hf.to_ekman
+        self.calibration = (
+            Calibration.load(config.calibration, self.model_id) if config.calibration else None
+        )
+        # How encode() gets its crops' logits: :meth:`logits` directly, unless a server
+        # routes them through its micro-batcher (``serving/service.py``), so that the faces
+        # of concurrent requests share one forward call.
+        self.classify: Callable[[list[np.ndarray]], np.ndarray] = self.logits
 
     def _detector(self) -> Any:
         import cv2
@@ -202,9 +221,34 @@ class ImageEncoder:
         boxes = np.asarray(boxes, dtype=int).reshape(-1, 4)
         return boxes[np.argsort(-(boxes[:, 2] * boxes[:, 3]), kind="stable")]
 
-    def encode(self, raw: Any, *, max_bytes: int | None = None) -> ModalityResult:
-        from PIL import Image
+    def logits(self, crops: list[np.ndarray]) -> np.ndarray:
+        """``[F, K]`` logits of the face crops, all in one forward call (K = 7 for the
+        FER CNN; the HF model's labels otherwise, mapped by ``self.to_ekman``)."""
+        if self.fer is not None:
+            from PIL import Image
 
+            # The package's transform: grayscale, bilinear resize to 48 (Pillow), / 255.
+            gray = [
+                np.asarray(Image.fromarray(c).convert("L").resize((48, 48), Image.BILINEAR))
+                for c in crops
+            ]
+            x = torch.from_numpy(np.stack(gray).astype(np.float32) / 255.0)[:, None]
+            with torch.inference_mode():
+                return self.fer(x).float().numpy()
+        assert self.hf is not None
+        return self.hf.logits(crops)
+
+    def face_logits(self, raw: Any) -> np.ndarray:
+        """``[K]`` logits of the largest face (what the calibration is fitted on);
+        ModalityError when the image has no face."""
+        rgb = decode_image(raw, self.config.max_side)
+        boxes = self.faces(rgb)
+        if len(boxes) == 0:
+            raise ModalityError("image", "no face found")
+        x, y, w, h = boxes[0]
+        return self.logits([rgb[y : y + h, x : x + w]])[0]
+
+    def encode(self, raw: Any, *, max_bytes: int | None = None) -> ModalityResult:
         rgb = decode_image(raw, self.config.max_side, max_bytes)
         boxes = self.faces(rgb)
         diagnostics: dict[str, Any] = {
@@ -215,18 +259,14 @@ class ImageEncoder:
         if len(boxes) == 0:
             return ModalityResult("image", {}, None, diagnostics)
         crops = [rgb[y : y + h, x : x + w] for x, y, w, h in boxes]
-        if self.fer is not None:
-            # The package's transform: grayscale, bilinear resize to 48 (Pillow), / 255.
-            gray = [
-                np.asarray(Image.fromarray(c).convert("L").resize((48, 48), Image.BILINEAR))
-                for c in crops
-            ]
-            x = torch.from_numpy(np.stack(gray).astype(np.float32) / 255.0)[:, None]
-            with torch.inference_mode():
-                probs = torch.softmax(self.fer(x), -1).numpy()  # all faces in one call
-        else:
-            assert self.hf is not None
-            probs = self.hf.ekman(crops)
+        temperature = 1.0 if self.calibration is None else self.calibration.temperature
+        probs = ekman_probabilities(self.classify(crops), temperature, self.to_ekman)
+        diagnostics["confidence"] = (
+            f"top probability at temperature {temperature:g}, fitted on "
+            f"{self.calibration.items} labelled items ({self.calibration.fitted_on})"
+            if self.calibration is not None
+            else "uncalibrated: the model's own top softmax probability"
+        )
         # The largest face carries the estimate; every face's distribution is reported.
         diagnostics["ekman_by_face"] = [
             dict(zip(EKMAN_LABELS, np.round(p.astype(float), 4).tolist(), strict=True))

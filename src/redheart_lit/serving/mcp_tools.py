@@ -1,5 +1,10 @@
-"""The model as MCP tools: ``analyze_text(text, image?, audio?, biosignals?)``,
-``analyze_texts(texts)`` and ``analyze_items(items)``.
+"""The model as MCP tools: ``analyze_text(text, image?, audio?, biosignals?, culture?)``,
+``analyze_texts(texts, culture?)`` and ``analyze_items(items, culture?)``.
+
+``culture`` (``none|western|eastern|korean``; left out: the server's ``serve.culture``)
+is the cultural weighting of the Bentham utility, as in ``POST /v1/analyze``; the SDK
+checks it against the :data:`~redheart_lit.ethics.culture.Culture` enum it publishes in
+the tool's input schema, and each item of ``analyze_items`` may carry its own.
 
 The media fields are those of ``POST /v1/analyze``: base64 ``image`` and ``audio``, and
 ``biosignals`` as ``{"ecg": [...], "sampling_rate": 500, ...}``; ``text`` may be left out
@@ -20,6 +25,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 
+from redheart_lit.ethics.culture import Culture
 from redheart_lit.inference.result import response_model
 from redheart_lit.serving.errors import ServeError
 from redheart_lit.serving.request import build_request
@@ -53,17 +59,25 @@ def build_mcp_server(service: AnalysisService) -> MCPServer:
         image: str | None = None,
         audio: str | None = None,
         biosignals: dict[str, Any] | None = None,
+        culture: Culture | None = None,
     ) -> Any:
-        fields = {"text": text, "image": image, "audio": audio, "biosignals": biosignals}
+        fields = {
+            "text": text,
+            "image": image,
+            "audio": audio,
+            "biosignals": biosignals,
+            "culture": culture,
+        }
         return await _analyze(
             service, {k: v for k, v in fields.items() if v is not None}, max_texts
         )
 
-    async def analyze_items(items: list[dict[str, Any]]) -> Any:
-        return await _analyze(service, {"items": items}, max_texts)
+    async def analyze_items(items: list[dict[str, Any]], culture: Culture | None = None) -> Any:
+        payload: dict[str, Any] = {"items": items}
+        return await _analyze(service, payload | _given(culture=culture), max_texts)
 
-    async def analyze_texts(texts: list[str]) -> Any:
-        return await _analyze(service, {"texts": texts}, max_texts)
+    async def analyze_texts(texts: list[str], culture: Culture | None = None) -> Any:
+        return await _analyze(service, {"texts": texts} | _given(culture=culture), max_texts)
 
     # The return type is set here: the model is built from the registered tasks.
     analyze_text.__annotations__["return"] = response
@@ -77,6 +91,8 @@ def build_mcp_server(service: AnalysisService) -> MCPServer:
             f"Analyze one text (1 to {max_chars} characters), optionally with a face image "
             "(base64), speech audio (base64) and biosignals ({'ecg': [...], "
             "'sampling_rate': Hz, ...}); text may be omitted when one of those is given. "
+            "culture (none, western, eastern, korean) reweights the Bentham utility; "
+            "left out, the server's. "
             'Returns {"results": [<one result>], "model_version": "..."}.'
         ),
         annotations=_ANNOTATIONS,
@@ -85,7 +101,8 @@ def build_mcp_server(service: AnalysisService) -> MCPServer:
         analyze_texts,
         title="Analyze several texts",
         description=(
-            f"Analyze 1 to {max_texts} texts (each 1 to {max_chars} characters) in one call. "
+            f"Analyze 1 to {max_texts} texts (each 1 to {max_chars} characters) in one call, "
+            "optionally with one culture (none, western, eastern, korean) for all. "
             'Returns {"results": [...], "model_version": "..."}, one result per text, in order.'
         ),
         annotations=_ANNOTATIONS,
@@ -95,12 +112,18 @@ def build_mcp_server(service: AnalysisService) -> MCPServer:
         title="Analyze several multimodal items",
         description=(
             f"Analyze 1 to {max_texts} items, each an object with optional text, image "
-            "(base64), audio (base64) and biosignals, at least one of them. Returns "
+            "(base64), audio (base64) and biosignals, at least one of them, and an "
+            "optional culture of its own (else the call's culture, else the server's). Returns "
             '{"results": [...], "model_version": "..."}, one result per item, in order.'
         ),
         annotations=_ANNOTATIONS,
     )
     return server
+
+
+def _given(**fields: Any) -> dict[str, Any]:
+    """The fields that were given (not None)."""
+    return {k: v for k, v in fields.items() if v is not None}
 
 
 async def _analyze(

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import TypeAdapter
+
+from redheart_lit.ethics.culture import Culture
+
 _ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["error"],
@@ -31,6 +35,10 @@ def analyze_openapi(max_texts: int, max_chars: int) -> dict[str, Any]:
     """The OpenAPI request body and responses of ``POST /v1/analyze``."""
     text = {"type": "string", "minLength": 1, "maxLength": max_chars}
     error = {"content": {"application/json": {"schema": _ERROR_SCHEMA}}}
+    culture = TypeAdapter(Culture).json_schema() | {
+        "description": "cultural weights of the Bentham utility (docs/culture.md); "
+        "left out: the server's serve.culture"
+    }
     return {
         "requestBody": {
             "required": True,
@@ -42,7 +50,7 @@ def analyze_openapi(max_texts: int, max_chars: int) -> dict[str, Any]:
                                 "type": "object",
                                 "required": ["text"],
                                 "additionalProperties": False,
-                                "properties": {"text": text},
+                                "properties": {"text": text, "culture": culture},
                             },
                             {
                                 "type": "object",
@@ -54,7 +62,8 @@ def analyze_openapi(max_texts: int, max_chars: int) -> dict[str, Any]:
                                         "items": text,
                                         "minItems": 1,
                                         "maxItems": max_texts,
-                                    }
+                                    },
+                                    "culture": culture,
                                 },
                             },
                         ]

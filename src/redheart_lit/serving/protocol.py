@@ -34,8 +34,17 @@ class AnalysisBackend(Protocol):
         """
         ...
 
-    def analyze_batch(self, texts: list[str]) -> list[dict[str, Any]]:
-        """One JSON-serialisable result per text, in order. Blocking; never called concurrently."""
+    def check_request_culture(self, culture: object, key: str) -> str:
+        """Raise a ``ValueError`` naming ``key`` for a culture it cannot apply (unknown, or
+        not ``none`` on a model without a Bentham task)."""
+        ...
+
+    def analyze_batch(
+        self, texts: list[str], cultures: list[str | None] | None = None
+    ) -> list[dict[str, Any]]:
+        """One JSON-serialisable result per text, in order; ``cultures``: one per text
+        (None: the server's), the cultural weights of its Bentham utility. Blocking;
+        never called concurrently."""
         ...
 
     def cache_stats(self) -> dict[str, int]:

@@ -10,7 +10,12 @@ The accepted bodies::
     {"text": "one text"}
     {"texts": ["first", "second", ...]}     # 1 to max_texts strings
     {"text": "...", "image": B64, "audio": B64, "biosignals": {...}}   # text optional
-    {"items": [{"text"?, "image"?, "audio"?, "biosignals"?}, ...]}     # 1 to max_texts
+    {"items": [{"text"?, "image"?, "audio"?, "biosignals"?, "culture"?}, ...]}  # 1 to max_texts
+
+Every body may add ``"culture": "none"|"western"|"eastern"|"korean"``, the cultural
+weights of its Bentham utilities (docs/culture.md); an item's own ``culture`` overrides
+the body's for that item. Left out, the server's ``serve.culture`` applies. An unknown
+name is a 422 naming the field, checked by pydantic against :data:`Culture`.
 
 ``image`` and ``audio`` are base64 file bytes (JPEG/PNG/...; WAV/FLAC/OGG/MP3);
 ``biosignals`` is ``{"ecg": [numbers], "sampling_rate": 500, ...}`` (docs/multimodal.md).
@@ -28,6 +33,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pydantic import TypeAdapter, ValidationError
+
+from redheart_lit.ethics.culture import Culture
 from redheart_lit.serving.errors import (
     InputTooLargeError,
     InvalidEncodingError,
@@ -41,6 +49,7 @@ Field = Literal["text", "texts", "item", "items"]
 _FIELDS = ("text", "texts")
 MEDIA = ("image", "audio", "biosignals")
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
+_CULTURE = TypeAdapter(Culture)
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,7 @@ class Item:
     image: bytes | None = None
     audio: bytes | None = None
     biosignals: dict[str, Any] | None = None
+    culture: str | None = None
 
     def media(self) -> dict[str, Any]:
         """The modalities given, name -> raw input (the orchestrator's keyword arguments)."""
@@ -66,6 +76,15 @@ class AnalyzeRequest:
     # Set for a body with image/audio/biosignals or "items"; ``texts`` then holds the
     # texts of the items that have one.
     items: tuple[Item, ...] | None = None
+    # The body's "culture"; None: the server's serve.culture.
+    culture: str | None = None
+
+    def text_cultures(self) -> list[str | None]:
+        """The culture of each text in ``texts``: its item's, else the body's (None: the
+        server's)."""
+        if self.items is None:
+            return [self.culture] * len(self.texts)
+        return [item.culture or self.culture for item in self.items if item.text is not None]
 
     def where(self, index: int) -> str:
         """How an error message names item ``index``: ``text``, ``texts[3]``, ``items[3]``."""
@@ -123,20 +142,38 @@ def check_texts(request: AnalyzeRequest, validate_text: Callable[[str], None]) -
             ) from None
 
 
+def check_cultures(request: AnalyzeRequest, check_culture: Callable[[str, str], object]) -> None:
+    """Run the model's own check on the body's and each item's culture (the real one
+    refuses a culture other than ``none`` when the model has no Bentham task): a
+    ``ValueError`` becomes a 422 naming the field."""
+    named = [("culture", request.culture, None)]
+    for index, item in enumerate(request.items or ()):
+        named.append((request.where_field(index, "culture"), item.culture, index))
+    for where, culture, index in named:
+        if culture is None:
+            continue
+        try:
+            check_culture(culture, where)
+        except ValueError as err:
+            raise InvalidRequestError(str(err), index=index) from None
+
+
 def build_request(payload: Any, *, max_texts: int) -> AnalyzeRequest:
     """Check the shape of a decoded body (or of MCP tool arguments); raises InvalidRequestError/InvalidTextError."""
     if not isinstance(payload, dict):
         raise InvalidRequestError(
             f'the body must be a JSON object {{"text": "..."}} or {{"texts": [...]}}, not {_kind(payload)}'
         )
+    culture = _culture(payload.get("culture"), "culture", None)
+    payload = {key: value for key, value in payload.items() if key != "culture"}
     if "items" in payload or any(key in payload for key in MEDIA):
-        return _multimodal_request(payload, max_texts)
+        return _multimodal_request(payload, max_texts, culture)
     present = [key for key in _FIELDS if key in payload]
     unknown = sorted(key for key in payload if key not in _FIELDS)
     if unknown:
         raise InvalidRequestError(
             f'unknown key(s) {unknown}; the body takes "text" or "texts" (or "items", '
-            f'"image", "audio", "biosignals")'
+            f'"image", "audio", "biosignals"), and optionally "culture"'
         )
     if len(present) != 1:
         raise InvalidRequestError(
@@ -147,7 +184,7 @@ def build_request(payload: Any, *, max_texts: int) -> AnalyzeRequest:
         text = payload["text"]
         if not isinstance(text, str):
             raise InvalidRequestError(f'"text" must be a string, not {_kind(text)}')
-        request = AnalyzeRequest(texts=(text,), field="text")
+        request = AnalyzeRequest(texts=(text,), field="text", culture=culture)
     else:
         texts = payload["texts"]
         if not isinstance(texts, list):
@@ -161,7 +198,7 @@ def build_request(payload: Any, *, max_texts: int) -> AnalyzeRequest:
                 raise InvalidRequestError(
                     f"texts[{index}] must be a string, not {_kind(item)}", index=index
                 )
-        request = AnalyzeRequest(texts=tuple(texts), field="texts")
+        request = AnalyzeRequest(texts=tuple(texts), field="texts", culture=culture)
     for index, text in enumerate(request.texts):
         try:
             text.encode("utf-8")
@@ -175,11 +212,15 @@ def build_request(payload: Any, *, max_texts: int) -> AnalyzeRequest:
     return request
 
 
-def _multimodal_request(payload: dict[str, Any], max_texts: int) -> AnalyzeRequest:
+def _multimodal_request(
+    payload: dict[str, Any], max_texts: int, culture: str | None
+) -> AnalyzeRequest:
     """A body with media: one item (``text`` optional) or ``{"items": [...]}``."""
     if "items" in payload:
         if set(payload) != {"items"}:
-            raise InvalidRequestError('"items" goes alone; put text and media inside each item')
+            raise InvalidRequestError(
+                '"items" goes alone (with "culture"); put text and media inside each item'
+            )
         items = payload["items"]
         if not isinstance(items, list) or not 1 <= len(items) <= max_texts:
             raise InvalidRequestError(f'"items" must be a list of 1 to {max_texts} objects')
@@ -188,18 +229,29 @@ def _multimodal_request(payload: dict[str, Any], max_texts: int) -> AnalyzeReque
     else:
         parsed = (_item(payload, "", None),)
         field = "item"
+        if culture is not None and parsed[0].text is None:
+            raise InvalidRequestError(
+                "culture reweights the text's Bentham utility; the body has no text"
+            )
     texts = tuple(item.text for item in parsed if item.text is not None)
-    return AnalyzeRequest(texts=texts, field=field, items=parsed)
+    return AnalyzeRequest(texts=texts, field=field, items=parsed, culture=culture)
 
 
 def _item(entry: Any, where: str, index: int | None) -> Item:
     prefix = f"{where}." if where else ""
     if not isinstance(entry, dict):
         raise InvalidRequestError(f"{where or 'the body'} must be an object", index=index)
-    unknown = sorted(set(entry) - {"text", *MEDIA})
+    unknown = sorted(set(entry) - {"text", "culture", *MEDIA})
     if unknown:
         raise InvalidRequestError(
-            f"{prefix}unknown key(s) {unknown}; an item takes text, {', '.join(MEDIA)}",
+            f"{prefix}unknown key(s) {unknown}; an item takes text, {', '.join(MEDIA)}, culture",
+            index=index,
+        )
+    # A single item's culture is the body's own (already read); only items carry their own.
+    culture = _culture(entry.get("culture"), f"{prefix}culture", index) if where else None
+    if culture is not None and entry.get("text") is None:
+        raise InvalidRequestError(
+            f"{prefix}culture reweights the text's Bentham utility; this item has no text",
             index=index,
         )
     if not any(entry.get(name) is not None for name in MEDIA) and entry.get("text") is None:
@@ -243,7 +295,26 @@ def _item(entry: Any, where: str, index: int | None) -> Item:
         raise InvalidInputError(
             f"{prefix}biosignals must be an object of arrays and sampling rates", index=index
         )
-    return Item(text=text, image=decoded["image"], audio=decoded["audio"], biosignals=signals)
+    return Item(
+        text=text,
+        image=decoded["image"],
+        audio=decoded["audio"],
+        biosignals=signals,
+        culture=culture,
+    )
+
+
+def _culture(value: Any, where: str, index: int | None) -> str | None:
+    """``value`` if it names a culture table (pydantic checks the Literal), None if absent."""
+    if value is None:
+        return None
+    try:
+        return _CULTURE.validate_python(value)
+    except ValidationError as err:
+        reason = err.errors()[0]["msg"]
+        raise InvalidRequestError(
+            f"{where}: {value!r} is not a culture; {reason}", index=index
+        ) from None
 
 
 def _index(request: AnalyzeRequest, index: int) -> int | None:

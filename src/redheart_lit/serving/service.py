@@ -11,7 +11,10 @@ returned as it is, whatever the helper does.
 
 Requests with images, audio or biosignals (``AnalyzeRequest.items``) send their texts down
 the same path and their media to a thread pool of their own (:data:`MEDIA_WORKERS`), so a
-slow decode never holds the event loop or the text model's thread.
+slow decode never holds the event loop or the text model's thread. With batching on, the
+face crops those threads find go through a second :class:`MicroBatcher` (the same class,
+another queue) to the expression classifier, so the faces of concurrent requests share
+one forward call (:meth:`AnalysisService.face_batch_sizes` records each call's size).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
+
+import numpy as np
 
 from redheart_lit.serving.batcher import (
     Batcher,
@@ -44,15 +49,17 @@ from redheart_lit.serving.errors import (
 from redheart_lit.serving.helping_ai import HelpingAI
 from redheart_lit.serving.metrics import ServeMetrics
 from redheart_lit.serving.protocol import AnalysisBackend
-from redheart_lit.serving.request import AnalyzeRequest, check_texts
+from redheart_lit.serving.request import AnalyzeRequest, check_cultures, check_texts
 from redheart_lit.serving.settings import ServeSettings
 
 log = logging.getLogger(__name__)
 Result = dict[str, Any]
+# What the micro-batcher queues: a text and its culture (None: the server's).
+TextJob = tuple[str, str | None]
 T = TypeVar("T")
 # Builds the batcher from MicroBatcher's keyword arguments: MicroBatcher itself, or the
 # @serve.batch one of serving/ray_batcher.py (serve.ray_batching=serve_batch).
-BatcherClass = Callable[..., Batcher[str, Result]]
+BatcherClass = Callable[..., Batcher[TextJob, Result]]
 # Threads decoding and encoding media. Two: one slow clip does not queue the next
 # request's image behind it, and the 2-core reference machine keeps a core for the model.
 MEDIA_WORKERS = 2
@@ -76,14 +83,19 @@ class AnalysisService:
         self._metrics = metrics
         self._started = False
         self._stopping = False
-        self._batcher: Batcher[str, Result] | None = None
+        self._batcher: Batcher[TextJob, Result] | None = None
         self._naive_executor: ThreadPoolExecutor | None = None
         self._naive_lock: asyncio.Lock | None = None
         self._media_executor: ThreadPoolExecutor | None = None
+        # The image encoder's classifier behind a micro-batcher (see the module docstring).
+        self._image = getattr(getattr(analyzer, "modalities", None), "image", None)
+        self._face_batcher: MicroBatcher[np.ndarray, np.ndarray] | None = None
+        self._face_sizes: list[int] = []
+        self._unbatched_classify: Callable[[list[np.ndarray]], np.ndarray] | None = None
         on_batch = metrics.observe_batch if metrics else None
         if settings.batching:
             self._batcher = batcher_class(
-                analyzer.analyze_batch,
+                self._analyze_jobs,
                 max_batch_size=settings.max_batch_size,
                 max_wait_ms=settings.max_wait_ms,
                 max_queue=settings.max_queue,
@@ -106,10 +118,17 @@ class AnalysisService:
     def queue_depth(self) -> int:
         return self._batcher.queue_depth if self._batcher is not None else 0
 
+    def face_batch_sizes(self) -> list[int]:
+        """Faces per classifier call made through the face batcher, in order (empty when
+        the server runs no image encoder or batching is off)."""
+        return list(self._face_sizes)
+
     async def start(self) -> None:
         self._media_executor = ThreadPoolExecutor(
             max_workers=MEDIA_WORKERS, thread_name_prefix="redheart-media"
         )
+        if self._image is not None and self.settings.batching:
+            await self._batch_faces(self._image)
         if self._batcher is not None:
             await self._batcher.start()
         else:
@@ -132,6 +151,46 @@ class AnalysisService:
             await self.helper.close()
         if self._media_executor is not None:
             await asyncio.to_thread(self._media_executor.shutdown, True)
+        if self._face_batcher is not None:
+            await self._face_batcher.stop(drain=True)
+            self._image.classify = self._unbatched_classify  # type: ignore[union-attr]
+
+    async def _batch_faces(self, image: Any) -> None:
+        """Route ``image.classify`` through a micro-batcher of face crops.
+
+        The media threads call ``classify(crops)`` and block on the batched answer; the
+        batcher, on the event loop, gathers the crops of every thread waiting, runs the
+        encoder's own ``logits`` once on all of them in its thread, and hands each crop its
+        row. The text model's batcher settings apply (``max_batch_size``, ``max_wait_ms``).
+        """
+        loop = asyncio.get_running_loop()
+        classify = image.classify
+        self._unbatched_classify = classify
+
+        def run(crops: list[np.ndarray]) -> list[np.ndarray]:
+            return list(classify(crops))
+
+        def record(batch: BatchRecord) -> None:
+            self._face_sizes.append(batch.size)
+
+        batcher: MicroBatcher[np.ndarray, np.ndarray] = MicroBatcher(
+            run,
+            max_batch_size=self.settings.max_batch_size,
+            max_wait_ms=self.settings.max_wait_ms,
+            max_queue=self.settings.max_queue,
+            on_batch=record,
+        )
+        await batcher.start()
+        self._face_batcher = batcher
+
+        async def gather(crops: list[np.ndarray]) -> list[np.ndarray]:
+            return list(await asyncio.gather(*batcher.enqueue(crops)))
+
+        def batched(crops: list[np.ndarray]) -> np.ndarray:
+            # Called from a media thread, never from the loop (it would block it).
+            return np.stack(asyncio.run_coroutine_threadsafe(gather(crops), loop).result())
+
+        image.classify = batched
 
     def deadline(self) -> float:
         """The event-loop time by which a request arriving now must be answered."""
@@ -160,10 +219,16 @@ class AnalysisService:
         deadline = self.deadline() if deadline is None else deadline
         if not self.ready:
             raise NotReadyError("the model is not ready (starting up or shutting down)")
+        check_cultures(request, self.analyzer.check_request_culture)
         if request.items is not None:
             return await self.within(self._multimodal(request), deadline)
         check_texts(request, self.analyzer.validate_text)
-        run = self._batched(request) if self._batcher is not None else self._naive(request)
+        cultures = request.text_cultures()
+        run = (
+            self._batched(request, cultures)
+            if self._batcher is not None
+            else self._naive(request, cultures)
+        )
         if self.helper is None:
             results = await self.within(run, deadline)
         else:
@@ -219,7 +284,7 @@ class AnalysisService:
         text_request = AnalyzeRequest(texts=request.texts, field="texts")
         if request.texts:
             run = self._batched if self._batcher is not None else self._naive
-            text_job: Awaitable[list[Result]] = run(text_request)
+            text_job: Awaitable[list[Result]] = run(text_request, request.text_cultures())
         else:
             text_job = _no_results()
         loop = asyncio.get_running_loop()
@@ -259,10 +324,14 @@ class AnalysisService:
             index=item_index,
         )
 
-    async def _batched(self, request: AnalyzeRequest) -> list[Result]:
+    def _analyze_jobs(self, jobs: list[TextJob]) -> list[Result]:
+        """The batcher's call: texts of any cultures in one model call."""
+        return self.analyzer.analyze_batch([text for text, _ in jobs], [c for _, c in jobs])
+
+    async def _batched(self, request: AnalyzeRequest, cultures: list[str | None]) -> list[Result]:
         assert self._batcher is not None
         try:
-            futures = self._batcher.enqueue(list(request.texts))
+            futures = self._batcher.enqueue(list(zip(request.texts, cultures, strict=True)))
         except QueueFullError as err:
             raise OverloadedError(f"the server is overloaded ({err}); retry later") from None
         except BatcherClosedError:
@@ -279,7 +348,7 @@ class AnalysisService:
             results.append(outcome)
         return results
 
-    async def _naive(self, request: AnalyzeRequest) -> list[Result]:
+    async def _naive(self, request: AnalyzeRequest, cultures: list[str | None]) -> list[Result]:
         executor, lock = self._naive_executor, self._naive_lock
         assert executor is not None
         assert lock is not None
@@ -289,7 +358,7 @@ class AnalysisService:
         # that times out while the model runs does not let the next one start early.
         await lock.acquire()
         try:
-            job = executor.submit(self._timed_call, texts)
+            job = executor.submit(self._timed_call, texts, cultures)
         except RuntimeError:  # the executor was shut down under us
             lock.release()
             raise NotReadyError("the server is shutting down") from None
@@ -302,9 +371,11 @@ class AnalysisService:
             self._metrics.observe_batch(BatchRecord(size=len(texts), seconds=seconds, ok=True))
         return results
 
-    def _timed_call(self, texts: list[str]) -> tuple[list[Result], float]:
+    def _timed_call(
+        self, texts: list[str], cultures: list[str | None]
+    ) -> tuple[list[Result], float]:
         start = time.perf_counter()
-        results = self.analyzer.analyze_batch(texts)
+        results = self.analyzer.analyze_batch(texts, cultures)
         if len(results) != len(texts):
             raise RuntimeError(
                 f"analyze_batch returned {len(results)} results for {len(texts)} texts"
