@@ -12,6 +12,7 @@ from redheart_lit.bundle_format import BundleError
 from redheart_lit.cli.export import main as export_main
 from redheart_lit.edge.session import load_onnx_bundle
 from redheart_lit.inference import ProductionConfig, ProductionOrchestrator, load_bundle
+from redheart_lit.inference.onnx.runner import OnnxRunner
 
 
 def test_the_bundle_records_its_runtime_and_graph(tiny_onnx_bundles) -> None:
@@ -92,3 +93,13 @@ def test_export_refuses_unknown_format_and_quantize(tmp_path, capsys) -> None:
             export_main(["ckpt=unused.ckpt", f"out={tmp_path / 'x'}", bad])
         assert exit_info.value.code == 2
     assert "format must be one of" in capsys.readouterr().err
+
+
+def test_a_bundle_without_its_readout_parameters_names_the_key(tiny_onnx_bundles, tmp_path) -> None:
+    # An export from before the Bentham utility weights travelled beside the graph.
+    old = _copy(tiny_onnx_bundles["none"], tmp_path)
+    meta = json.loads((old / "config.json").read_text())
+    del meta["onnx"]["readout_parameters"]
+    (old / "config.json").write_text(json.dumps(meta))
+    with pytest.raises(BundleError, match=r"onnx\.readout_parameters must hold .*re-export"):
+        OnnxRunner(old, threads=1)

@@ -133,3 +133,17 @@ def test_int8_keeps_decisions_on_the_dev_set(tiny_bundle, tiny_onnx_bundles, sha
             for row, _ in zip(csv.reader(handle, delimiter="\t"), range(DEV_ROWS), strict=False)
         ]
     check_int8(tiny_bundle, tiny_onnx_bundles["int8"], texts)
+
+
+def test_cultural_utility_matches_eager(tiny_bundle, tiny_onnx_bundles) -> None:
+    # The culture reweights the learned Bentham utility weights, which live outside the
+    # graph: the ONNX bundle must carry the trained ones, not the readout's initial ones.
+    texts = sample_texts()[:16]
+    eager = orchestrator(tiny_bundle, "torch").analyze_batch(texts, ["korean"] * len(texts))
+    onnx = orchestrator(tiny_onnx_bundles["none"], "onnxruntime").analyze_batch(
+        texts, ["korean"] * len(texts)
+    )
+    for a, b in zip(eager, onnx, strict=True):
+        got, want = b["analysis"]["bentham"]["culture"], a["analysis"]["bentham"]["culture"]
+        assert got["name"] == want["name"] == "korean"
+        assert abs(got["utility"] - want["utility"]) <= 1e-3, (got, want)

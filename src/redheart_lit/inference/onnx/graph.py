@@ -165,4 +165,10 @@ def export_onnx(
             )
         else:
             shutil.copyfile(fp32, path)
-    return {"inputs": list(INPUTS), "outputs": names, "quantize": quantize, "tokenizer": settings}
+    outside = {
+        f"{task}.{key}": readout.get_parameter(key).detach().float().tolist()
+        for task, readout in net.readouts.items()
+        for key in readout.outside_graph
+    }
+    return {"inputs": list(INPUTS), "outputs": names, "quantize": quantize,
+            "tokenizer": settings, "readout_parameters": outside}  # fmt: skip

@@ -41,6 +41,7 @@ class OnnxRunner:
         }
         if "emotion" in self.readouts:
             _load_thresholds(self.readouts["emotion"], self.session.thresholds, where)
+        _load_outside_graph(self.readouts, self.session.meta["onnx"], where)
         from redheart_lit.inference.bundle import _load_tokenizer
 
         folder = self.session.path
@@ -52,6 +53,31 @@ class OnnxRunner:
     def run(self, texts: list[str]) -> dict[str, dict[str, np.ndarray]]:
         """Task -> key -> ``[N, ...]`` arrays, as ``TaskReadout.arrays`` gives in torch."""
         return self.session.run(texts)
+
+
+def _load_outside_graph(readouts: dict[str, TaskReadout], onnx_meta: dict, where: Path) -> None:
+    """The readout parameters a result reads outside the graph (``outside_graph``, e.g. the
+    Bentham utility weights the cultural utility reweights), exactly those, from
+    ``config.json``'s ``onnx.readout_parameters``."""
+    expected = {f"{task}.{key}" for task, r in readouts.items() for key in r.outside_graph}
+    table = onnx_meta.get("readout_parameters")
+    if not isinstance(table, dict) or set(table) != expected:
+        found = sorted(table) if isinstance(table, dict) else table
+        raise BundleError(
+            f"{where}: onnx.readout_parameters must hold {sorted(expected)}, found {found}; "
+            "re-export the checkpoint with this version (python -m redheart_lit.export)"
+        )
+    for name, values in table.items():
+        task, key = name.split(".", 1)
+        parameter = readouts[task].get_parameter(key)
+        value = torch.tensor(values, dtype=parameter.dtype)
+        if value.shape != parameter.shape:
+            raise BundleError(
+                f"{where}: onnx.readout_parameters.{name} has shape {tuple(value.shape)}, "
+                f"the model's config gives {tuple(parameter.shape)}"
+            )
+        with torch.no_grad():
+            parameter.copy_(value)
 
 
 def _load_thresholds(readout: TaskReadout, table: dict, where: Path) -> None:

@@ -53,6 +53,9 @@ class TaskReadout(nn.Module):
     calibrated: ClassVar[dict[str, int]] = {}
     # The pydantic model of this task's part of a result (``analysis.<task>``).
     section_model: ClassVar[Any] = dict[str, Any]
+    # Parameters that shaping a result reads outside the exported ONNX graph (the runner
+    # builds the readout without its weights, so the export carries these beside it).
+    outside_graph: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

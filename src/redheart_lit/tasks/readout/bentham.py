@@ -84,6 +84,8 @@ class BenthamReadout(TaskReadout):
     task: ClassVar[str] = "bentham"
     calibrated: ClassVar[dict[str, int]] = {"acceptability": 1}
     section_model: ClassVar[Any] = BenthamSection
+    # culture_rows reweights the learned utility weights.
+    outside_graph: ClassVar[tuple[str, ...]] = ("utility_weights",)
 
     def __init__(self, config: ModelConfig, task: str | None = None) -> None:
         super().__init__(config, task)
