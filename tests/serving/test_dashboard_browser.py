@@ -97,6 +97,8 @@ def test_dashboard_renders_the_traffic_sent(server: str, tmp_path: Path) -> None
     try:
         # No credentials: the sign-in form. The token goes in the POST body, not a URL.
         driver.get(f"{server}/dashboard")
+        sign_in = tmp_path / "sign_in.png"
+        driver.save_screenshot(str(sign_in))
         driver.find_element(By.ID, "token").send_keys(TOKEN)
         driver.find_element(By.ID, "sign-in").click()
         wait = WebDriverWait(driver, 30)
@@ -128,6 +130,7 @@ def test_dashboard_renders_the_traffic_sent(server: str, tmp_path: Path) -> None
     finally:
         driver.quit()
     assert_png_not_blank(shot)
+    assert_png_not_blank(sign_in)
     # serve.access_log=true: the link's request line is there, its token is not.
     log = (tmp_path / "stderr.log").read_text()
     assert "/dashboard?token=[redacted]" in log
@@ -136,3 +139,4 @@ def test_dashboard_renders_the_traffic_sent(server: str, tmp_path: Path) -> None
     if out:
         Path(out).mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, Path(out) / "server_dashboard.png")
+        shutil.copy(sign_in, Path(out) / "server_dashboard_sign_in.png")
