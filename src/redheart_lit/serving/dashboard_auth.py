@@ -60,8 +60,9 @@ class DashboardSessions:
         self._signer = TimestampSigner(
             token, salt="redheart-dashboard-session", digest_method=hashlib.sha256
         )
-        self._login_page = files("redheart_lit.serving").joinpath("static", LOGIN_PAGE)
-        self._login_page = self._login_page.read_text(encoding="utf-8")
+        # Read once: a missing file fails at start-up, not at the first sign-in.
+        page = files("redheart_lit.serving").joinpath("static", LOGIN_PAGE)
+        self._login_page = page.read_text(encoding="utf-8")
 
     def accepts_cookie(self, scope: Scope) -> bool:
         """A GET of ``/dashboard`` or ``/v1/stats`` carrying a valid, unexpired session."""
