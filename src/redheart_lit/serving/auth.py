@@ -4,8 +4,9 @@ The token is read from ``$REDHEART_API_TOKEN`` or from the file ``serve.token_fi
 (one of the two, not both, so it is never a guess which one is in force). Once a token is
 set, every route except ``/health`` (the liveness probe) needs ``Authorization: Bearer
 <token>``; the dashboard page and its ``/v1/stats`` also take the session cookie a browser
-gets by signing in (``dashboard_auth.py``). Binding to anything but loopback without a token is refused at start-up: an
-open model endpoint on a network is a mistake nobody should make by omission.
+gets by signing in (``dashboard_auth.py``). Binding to anything but loopback without a
+token is refused at start-up: an open model endpoint on a network is a mistake nobody
+should make by omission.
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ from redheart_lit.evaluation.samples import COLUMNS, pick_rows, sample_rows
 from redheart_lit.tasks.root import TrainableModule
 from redheart_lit.training.dashboards.metadata import git_state, parameter_text, peak_memory_mb
 from redheart_lit.training.dashboards.sinks import FileSink, Image, TensorBoardSink, logger_sinks
+from redheart_lit.training.dashboards.wandb_logger import TaskFirstWandbLogger
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,13 @@ class DashboardCallback(Callback):
     def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if not trainer.is_global_zero:
             return
+        for logger in trainer.loggers:
+            if isinstance(logger, WandbLogger) and not isinstance(logger, TaskFirstWandbLogger):
+                log.warning(
+                    "dashboards: %s sends keys stage-first (one W&B section per stage) and "
+                    "keeps the last value as the summary; logger=wandb uses "
+                    "TaskFirstWandbLogger (docs/dashboards.md)", type(logger).__name__,
+                )  # fmt: skip
         self._log_metadata(trainer, _trainable(pl_module), "fit start")
 
     def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
