@@ -309,3 +309,26 @@ def wandb_records(path: Path) -> list[Any]:
             record.ParseFromString(pending)
             records.append(record)
     return records
+
+
+def finished_wandb_records(path: Path, timeout_s: float = 60.0) -> list[Any]:
+    """:func:`wandb_records` once the run file ends with its ``exit`` record.
+
+    ``wandb.finish()`` can return before wandb's core process has written the offline run
+    file out (it was seen empty right after), so this waits for the last record.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            records = wandb_records(path)
+        except Exception as err:  # a chunk still being written; the deadline re-raises
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{path}: unreadable after {timeout_s} s ({err})") from err
+        else:
+            if records and records[-1].WhichOneof("record_type") == "exit":
+                return records
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{path}: no exit record after {timeout_s} s")
+        time.sleep(0.2)

@@ -1,5 +1,6 @@
 """The live dashboard in a real headless browser: serve.py on the tiny bundle, traffic,
-then Debian's chromium (through selenium and chromedriver) renders /dashboard.
+then Debian's chromium (through selenium and chromedriver) signs in on the form and
+renders /dashboard; then a second sign-in through a ``?token=`` link.
 
 Needs ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them). Missing, the test
 fails saying so; ``REDHEART_SKIP_BROWSER=1`` skips it explicitly instead. With
@@ -59,7 +60,8 @@ def server(tiny_bundle: Path, tmp_path: Path) -> Iterator[str]:
     log = (tmp_path / "stderr.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, str(SERVE), f"ckpt={bundle}", "serve.port=0",
-         "serve.dashboard_show_text=true", f"hydra.run.dir={tmp_path}/run"],
+         "serve.dashboard_show_text=true", "serve.access_log=true",
+         f"hydra.run.dir={tmp_path}/run"],
         stdout=subprocess.PIPE, stderr=log, text=True, cwd=tmp_path,
         env={**_env(), "REDHEART_API_TOKEN": TOKEN}, start_new_session=True,
     )  # fmt: skip
@@ -93,15 +95,24 @@ def test_dashboard_renders_the_traffic_sent(server: str, tmp_path: Path) -> None
     options.add_argument(f"--user-data-dir={profile}")
     driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
     try:
-        driver.get(f"{server}/dashboard?token={TOKEN}")
+        # No credentials: the sign-in form. The token goes in the POST body, not a URL.
+        driver.get(f"{server}/dashboard")
+        sign_in = tmp_path / "sign_in.png"
+        driver.save_screenshot(str(sign_in))
+        driver.find_element(By.ID, "token").send_keys(TOKEN)
+        driver.find_element(By.ID, "sign-in").click()
         wait = WebDriverWait(driver, 30)
         wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1")
+        (cookie,) = driver.get_cookies()  # the session cookie the page's polls send
+        assert cookie["httpOnly"]
+        assert cookie["sameSite"] == "Strict"
+        assert TOKEN not in cookie["value"]
         # The charts are drawn: bars in the batch and Ekman panels, a row per recent text.
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#batches rect"))
         wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#ekman rect")) == 14)
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#history polyline"))  # 2 polls
         assert driver.find_element(By.ID, "total-requests").text == str(sent)
-        assert "?token" not in driver.current_url  # moved out of the URL at once
+        assert driver.current_url == f"{server}/dashboard"
         drift = driver.find_element(By.ID, "drift")
         assert drift.text.startswith("PSI ")
         assert drift.get_attribute("class") in ("ok", "warn", "alert")
@@ -111,10 +122,21 @@ def test_dashboard_renders_the_traffic_sent(server: str, tmp_path: Path) -> None
         assert driver.find_element(By.ID, "errors").text.count("422") == 1
         shot = tmp_path / "dashboard.png"
         driver.save_screenshot(str(shot))
+        # A fresh browser state, then a link with the token: the 303 drops it from the URL.
+        driver.delete_all_cookies()
+        driver.get(f"{server}/dashboard?token={TOKEN}")
+        wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1")
+        assert driver.current_url == f"{server}/dashboard"
     finally:
         driver.quit()
     assert_png_not_blank(shot)
+    assert_png_not_blank(sign_in)
+    # serve.access_log=true: the link's request line is there, its token is not.
+    log = (tmp_path / "stderr.log").read_text()
+    assert "/dashboard?token=[redacted]" in log
+    assert TOKEN not in log
     out = os.environ.get("REDHEART_DASHBOARD_SCREENSHOTS")
     if out:
         Path(out).mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, Path(out) / "server_dashboard.png")
+        shutil.copy(sign_in, Path(out) / "server_dashboard_sign_in.png")

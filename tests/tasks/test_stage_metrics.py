@@ -11,7 +11,7 @@ from tests.helpers import build_net, collate, emotion_multi_hot, full_batch, ran
 from redheart_lit.data.batch import Batch
 from redheart_lit.tasks.readout import BenthamOutput, EmotionOutput, RegretOutput, SurdOutput
 from redheart_lit.tasks.spec import BUILT_IN_TASKS, TASKS
-from redheart_lit.tasks.stage_metrics import TaskMetrics
+from redheart_lit.tasks.stage_metrics import METRIC_BEST, METRIC_KINDS, TaskMetrics
 
 BIG = 8.0  # a logit far enough from 0 to be an unambiguous yes (+) or no (-)
 # Fresh readouts: temperatures at 1, so their probabilities are the plain sigmoid.
@@ -175,3 +175,9 @@ def test_kept_batches_give_the_same_values_as_batch_by_batch_updates(task: str) 
         assert other.keys() == results[0].keys()
         for key, value in results[0].items():
             assert other[key] == pytest.approx(float(value), abs=1e-6), key
+
+
+def test_every_metric_kind_says_which_end_is_best() -> None:
+    # W&B summaries keep the best validation value; a new kind must say max or min.
+    assert set(METRIC_BEST) == set(METRIC_KINDS)
+    assert set(METRIC_BEST.values()) <= {"max", "min"}

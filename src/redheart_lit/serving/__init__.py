@@ -2,7 +2,8 @@
 
 One module per job: ``request`` decodes bodies, ``batcher`` groups texts into model calls,
 ``service`` is the path every front end shares, ``app`` the HTTP routes, ``mcp_tools`` the
-MCP tools, ``auth`` the bearer token, ``metrics`` Prometheus, ``main`` the Hydra entry.
+MCP tools, ``auth`` the bearer token, ``dashboard_auth`` the dashboard's sign-in and session
+cookie, ``metrics`` Prometheus, ``main`` the Hydra entry.
 """
 
 from redheart_lit.serving.app import create_app

@@ -3,8 +3,10 @@
 The token is read from ``$REDHEART_API_TOKEN`` or from the file ``serve.token_file``
 (one of the two, not both, so it is never a guess which one is in force). Once a token is
 set, every route except ``/health`` (the liveness probe) needs ``Authorization: Bearer
-<token>``. Binding to anything but loopback without a token is refused at start-up: an
-open model endpoint on a network is a mistake nobody should make by omission.
+<token>``; the dashboard page and its ``/v1/stats`` also take the session cookie a browser
+gets by signing in (``dashboard_auth.py``). Binding to anything but loopback without a
+token is refused at start-up: an open model endpoint on a network is a mistake nobody
+should make by omission.
 """
 
 from __future__ import annotations
@@ -13,18 +15,16 @@ import hmac
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from redheart_lit.netaddr import is_loopback
+from redheart_lit.serving.dashboard_auth import DASHBOARD_PATH, DashboardSessions
 from redheart_lit.serving.errors import UnauthorizedError
 
 TOKEN_ENV = "REDHEART_API_TOKEN"
 # Liveness must answer without credentials: orchestrators probe it unauthenticated.
 OPEN_PATHS = frozenset({"/health"})
-# Pages a browser opens, which may carry the token as ``?token=`` (see _page_token).
-PAGE_PATHS = frozenset({"/dashboard"})
 
 
 class AuthConfigError(ValueError):
@@ -77,19 +77,32 @@ def token_matches(header: str | None, token: str) -> bool:
 
 
 class BearerAuthMiddleware:
-    """ASGI middleware answering 401 to any HTTP request without the token (but /health)."""
+    """ASGI middleware answering 401 to any HTTP request without the token (but /health).
+
+    The dashboard's sign-in (``POST /dashboard``, ``GET /dashboard?token=``) and its session
+    cookie are handled by :class:`DashboardSessions`.
+    """
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
         self.token = token
+        self.sessions = DashboardSessions(token)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
             await self.app(scope, receive, send)
             return
+        if self.sessions.is_sign_in(scope):
+            response = await self.sessions.sign_in(scope, receive)
+            await response(scope, receive, send)
+            return
         header = _header(scope, b"authorization")
-        if token_matches(header, self.token) or self._page_token(scope):
+        if token_matches(header, self.token) or self.sessions.accepts_cookie(scope):
             await self.app(scope, receive, send)
+            return
+        if scope["path"] == DASHBOARD_PATH:
+            # A person with a browser: the sign-in form rather than a JSON error.
+            await self.sessions.login_page()(scope, receive, send)
             return
         reason = "missing bearer token" if header is None else "wrong bearer token"
         error = UnauthorizedError(f"{reason}; send 'Authorization: Bearer <token>'")
@@ -104,16 +117,6 @@ class BearerAuthMiddleware:
             ],
         })  # fmt: skip
         await send({"type": "http.response.body", "body": body})
-
-    def _page_token(self, scope: Scope) -> bool:
-        """``GET /dashboard?token=...``: a browser cannot send a header when it opens a page,
-        so the page (and only the page) takes the token as a query parameter, as Jupyter
-        does; the page moves it out of the URL at once and sends it as a bearer header to
-        ``/v1/stats``. Every other route accepts the header only."""
-        if scope["path"] not in PAGE_PATHS or scope.get("method") != "GET":
-            return False
-        given = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [])
-        return len(given) == 1 and hmac.compare_digest(given[0].encode(), self.token.encode())
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -2,9 +2,9 @@
 
 The page is one file shipped in the package (``serving/static/dashboard.html``): its
 script and styles are inline and it loads nothing from elsewhere, so it works on a
-machine without internet. It polls ``/v1/stats`` every few seconds, sending the token it
-was opened with (``/dashboard#token=...``; the fragment never reaches the server or its
-logs) as a bearer header. Both routes sit behind the API token like every other route.
+machine without internet. It polls ``/v1/stats`` every few seconds. Both routes sit
+behind the API token like every other route; a browser signs in once and then sends a
+session cookie instead (``dashboard_auth.py``), so the page's script never holds the token.
 """
 
 from __future__ import annotations

@@ -137,6 +137,26 @@ def drift_reference(model_dir: Path) -> dict[str, Any]:
     return {"reference": reference}
 
 
+def uvicorn_config(app: Any, settings: ServeSettings) -> Any:
+    """uvicorn's settings for ``app``: Hydra's logging, the access log as configured."""
+    import uvicorn
+
+    from redheart_lit.serving.dashboard_auth import RedactTokenFilter
+
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactTokenFilter) for f in access.filters):
+        access.addFilter(RedactTokenFilter())
+    return uvicorn.Config(
+        app,
+        # Keep Hydra's logging (stderr + serve.log); uvicorn's default config would
+        # send access lines to stdout. Per-request counts and latency are in /metrics.
+        log_config=None,
+        access_log=settings.access_log,
+        lifespan="on",
+        timeout_graceful_shutdown=int(settings.request_timeout_s) + _SHUTDOWN_GRACE_S,
+    )
+
+
 async def serve_http(
     orchestrator: AnalysisBackend,
     settings: ServeSettings,
@@ -154,16 +174,7 @@ async def serve_http(
         orchestrator, settings, token=token, helper=helper, **drift_reference(model_dir)
     )
     sock = bind_socket(settings.host, settings.port)
-    config = uvicorn.Config(
-        app,
-        # Keep Hydra's logging (stderr + serve.log); uvicorn's default config would
-        # send access lines to stdout. Per-request counts and latency are in /metrics.
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        timeout_graceful_shutdown=int(settings.request_timeout_s) + _SHUTDOWN_GRACE_S,
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn_config(app, settings))
     log.info("listening on %s (model %s)", url_of(sock), orchestrator.version)
     announce(sock)
     with sock:
@@ -193,6 +204,8 @@ def run(cfg: DictConfig) -> None:
     modality = OmegaConf.to_container(cfg.modality, resolve=True) if "modality" in cfg else None
     # Read even for stdio (which does not use it): a bad token file is a mistake either way.
     token = load_token(settings.token_file, os.environ)
+    # The token is a secret like the LLM key: no log line of any library may show it.
+    redact_logs(token)
     # Checked before the model loads, like every other setting.
     helper = load_helper(cfg, settings)
     if settings.transport == "stdio":

@@ -54,6 +54,9 @@ class ServeSettings:
     dashboard_show_text: bool = False
     dashboard_window_s: float = 60.0
     dashboard_recent: int = 20
+    # uvicorn's access log (one line per request) through the server's logging; tokens in a
+    # query string are redacted (serving/dashboard_auth.py).
+    access_log: bool = False
     runtime: Runtime = "torch"
     backend: Backend = "uvicorn"
     replicas: int = 1
@@ -115,6 +118,7 @@ class ServeSettings:
         if self.dashboard_window_s <= 0:
             raise ValueError(f"serve.dashboard_window_s={self.dashboard_window_s} must be > 0")
         _check_positive_int("dashboard_recent", self.dashboard_recent)
+        _check_type("access_log", self.access_log, bool)
         if self.backend not in BACKENDS:
             raise ValueError(f"serve.backend={self.backend!r}; choose one of {list(BACKENDS)}")
         _check_positive_int("replicas", self.replicas)

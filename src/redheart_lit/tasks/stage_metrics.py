@@ -33,6 +33,15 @@ METRIC_KINDS: dict[str, Callable[[int], Metric]] = {
     "multiclass_accuracy": lambda dim: MeanMetric(),
 }
 _BINARY_KINDS = {"multilabel_macro_f1", "multilabel_micro_f1", "binary_accuracy"}
+# Which end of each kind is the best value (W&B run summaries keep the best validation
+# value, training/dashboards/wandb_logger.py). Every kind must say; a test checks.
+METRIC_BEST: dict[str, str] = {
+    "multilabel_macro_f1": "max",
+    "multilabel_micro_f1": "max",
+    "mae": "min",
+    "binary_accuracy": "max",
+    "multiclass_accuracy": "max",
+}
 
 
 class TaskMetrics(nn.Module):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import PROJECT_ROOT, compose_train
-from tests.helpers import assert_png_not_blank, wandb_records
+from tests.helpers import assert_png_not_blank, finished_wandb_records, wandb_records
 
 from redheart_lit.cli.train import run
 from redheart_lit.evaluation.figures import FIGURE_TITLES
@@ -69,7 +69,8 @@ def test_offline_wandb_run_holds_images_and_tables(run_dir: Path) -> None:
     for stage in ("val", "test"):
         for key in FIGURE_TITLES:
             task, name = key.split("/")
-            (png,) = (media / "images" / stage / task).glob(f"{name}_*.png")
+            # Task first in W&B (one workspace section per task): <task>/<stage>/<name>.
+            (png,) = (media / "images" / task / stage).glob(f"{name}_*.png")
             assert_png_not_blank(png)
         tables = sorted((media / "table" / stage).glob("samples_*.table.json"))
         assert tables, f"no {stage} sample table"
@@ -79,19 +80,52 @@ def test_offline_wandb_run_holds_images_and_tables(run_dir: Path) -> None:
     assert list((media / "table" / "model").glob("parameters_*.table.json"))
     assert list((media / "html" / "run").glob("metadata_*.html"))
 
-    records = wandb_records(next(offline.glob("run-*.wandb")))
+    records = finished_wandb_records(next(offline.glob("run-*.wandb")))
     kinds = [r.WhichOneof("record_type") for r in records]
-    # Best value as the summary: max for F1 and accuracy, min for losses and errors.
-    metrics = {r.metric.name: r.metric for r in records if r.WhichOneof("record_type") == "metric"}
-    assert metrics["val/emotion/macro_f1"].summary.max
-    assert metrics["val/bentham/utility_pair_acc"].summary.max
-    assert metrics["val/surd/mae"].summary.min
-    assert metrics["val/loss"].summary.min
-    assert metrics["val/emotion/macro_f1"].step_metric == "trainer/global_step"
     summary_keys = {u.key for r in records if r.WhichOneof("record_type") == "summary"
                     for u in r.summary.update}  # fmt: skip
     assert {"run/git_commit", "run/peak_memory_mb"} <= summary_keys
     assert kinds[-1] == "exit"  # wandb.finish() ran
+
+
+def test_offline_wandb_run_has_task_first_keys_with_best_summaries(run_dir: Path) -> None:
+    (offline,) = (run_dir / "wandb").glob("offline-run-*")
+    records = finished_wandb_records(next(offline.glob("run-*.wandb")))
+    # A media item (image, table) is logged as nested keys under its own: take that one.
+    logged = {item.key or item.nested_key[0]
+              for r in records if r.WhichOneof("record_type") == "history"
+              for item in r.history.item}  # fmt: skip
+    # Each task's metrics at every stage, under the task's own section...
+    for task in ("emotion", "bentham", "regret", "surd"):
+        for stage in ("train", "val", "test"):
+            assert f"{task}/{stage}/loss" in logged, (task, stage)
+    assert {"emotion/val/macro_f1", "emotion/test/micro_f1", "bentham/val/utility_pair_acc",
+            "regret/train/mae", "surd/val/mae"} <= logged  # fmt: skip
+    # ... and never under the stage's (the Lightning name stays for CSV and checkpoints).
+    assert not {k for k in logged if k.split("/")[0] in ("train", "val", "test")
+                and k.count("/") == 2}, "a task key was sent stage-first"  # fmt: skip
+    assert {"val/loss", "train/loss", "test/loss", "trainer/global_step"} <= logged
+    assert {"emotion/val/f1_per_label", "surd/test/scatter", "val/samples"} <= logged
+    csv = (run_dir / "csv" / "version_0" / "metrics.csv").read_text().splitlines()[0]
+    assert "val/emotion/macro_f1" in csv.split(",")
+
+    # Best value as the summary: max for F1 and accuracy, min for losses and errors.
+    metrics = {r.metric.name: r.metric for r in records if r.WhichOneof("record_type") == "metric"}
+    assert metrics["emotion/val/macro_f1"].summary.max
+    assert metrics["bentham/val/utility_pair_acc"].summary.max
+    assert metrics["surd/val/mae"].summary.min
+    assert metrics["emotion/val/loss"].summary.min
+    assert metrics["val/loss"].summary.min
+    assert metrics["emotion/val/macro_f1"].step_metric == "trainer/global_step"
+    assert "emotion/train/macro_f1" not in metrics  # training values: the last, W&B's default
+    # The run's summary holds the best of each, under the task-first key (an offline run
+    # keeps it as summary records; `wandb sync` uploads them).
+    summary = {u.key or u.nested_key[0]: json.loads(u.value_json) for r in records
+               if r.WhichOneof("record_type") == "summary" for u in r.summary.update}  # fmt: skip
+    assert set(summary["emotion/val/macro_f1"]) == {"max"}
+    assert set(summary["surd/val/mae"]) == {"min"}
+    assert set(summary["val/loss"]) == {"min"}
+    assert isinstance(summary["emotion/train/macro_f1"], float)  # the last value
 
 
 def test_tensorboard_has_the_figures_and_texts(run_dir: Path) -> None:

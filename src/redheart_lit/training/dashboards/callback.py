@@ -6,8 +6,8 @@ the test, rank 0 scores the split's records with the held-out evaluation's own c
 and draws every task's figures (``evaluation/figures/``). It writes them as PNG files
 under ``<run dir>/dashboards/<stage>/`` and logs them to the W&B and TensorBoard loggers
 of the run. A fixed set of validation rows goes into a sample-predictions table at each
-evaluation. At fit start it records the run metadata and tells W&B which value of each
-metric is the best one (``define_metric`` summaries).
+evaluation. At fit start it records the run metadata. (Which value of each metric is the
+best one, for W&B's run summary, is the W&B logger's business: ``wandb_logger.py``.)
 
 Only rank 0 logs media: under DDP the other ranks skip every hook here.
 """
@@ -30,14 +30,11 @@ from redheart_lit.evaluation.figures import task_figures
 from redheart_lit.evaluation.run import checkpoint_thresholds, predict
 from redheart_lit.evaluation.samples import COLUMNS, pick_rows, sample_rows
 from redheart_lit.tasks.root import TrainableModule
-from redheart_lit.tasks.spec import TASKS
 from redheart_lit.training.dashboards.metadata import git_state, parameter_text, peak_memory_mb
 from redheart_lit.training.dashboards.sinks import FileSink, Image, TensorBoardSink, logger_sinks
+from redheart_lit.training.dashboards.wandb_logger import TaskFirstWandbLogger
 
 log = logging.getLogger(__name__)
-
-# Metric kinds where lower is better; every other kind (F1, accuracy) is higher-better.
-_LOWER_IS_BETTER = {"mae"}
 
 
 class DashboardCallback(Callback):
@@ -75,11 +72,14 @@ class DashboardCallback(Callback):
     def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if not trainer.is_global_zero:
             return
-        module = _trainable(pl_module)
         for logger in trainer.loggers:
-            if isinstance(logger, WandbLogger):
-                _define_best(logger, list(module.task_modules()))
-        self._log_metadata(trainer, module, "fit start")
+            if isinstance(logger, WandbLogger) and not isinstance(logger, TaskFirstWandbLogger):
+                log.warning(
+                    "dashboards: %s sends keys stage-first (one W&B section per stage) and "
+                    "keeps the last value as the summary; logger=wandb uses "
+                    "TaskFirstWandbLogger (docs/dashboards.md)", type(logger).__name__,
+                )  # fmt: skip
+        self._log_metadata(trainer, _trainable(pl_module), "fit start")
 
     def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if trainer.sanity_checking or not trainer.is_global_zero:
@@ -179,15 +179,3 @@ def _datamodule(trainer: L.Trainer) -> RecordDataModule:
             f"{type(datamodule).__name__}. Disable it with callbacks.dashboards=null"
         )
     return datamodule
-
-
-def _define_best(logger: WandbLogger, tasks: list[str]) -> None:
-    """W&B run summaries hold the best value of each validation metric, not the last."""
-    experiment = logger.experiment
-    step = "trainer/global_step"
-    experiment.define_metric("val/loss", step_metric=step, summary="min")
-    for task in tasks:
-        experiment.define_metric(f"val/{task}/loss", step_metric=step, summary="min")
-        for metric in TASKS[task].metrics:
-            best = "min" if metric.kind in _LOWER_IS_BETTER else "max"
-            experiment.define_metric(f"val/{task}/{metric.name}", step_metric=step, summary=best)
