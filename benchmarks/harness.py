@@ -52,8 +52,11 @@ def sample_rows(split: str) -> list[dict[str, Any]]:
 
 
 def data_overrides(root: Path) -> list[str]:
-    """Overrides that train on ``root/train.jsonl`` and validate on ``root/val.jsonl``."""
-    return [f"data.root={root}", "data.splits={train: train.jsonl, val: val.jsonl}"]
+    """Overrides that train on ``root/train.jsonl`` and validate on ``root/val.jsonl``.
+
+    ``data=sample`` first: an experiment may pick another data option (``full_330m`` reads
+    the real mixture), whose reader does not take a folder of JSONL files."""
+    return ["data=sample", f"data.root={root}", "data.splits={train: train.jsonl, val: val.jsonl}"]
 
 
 def compose_run(overrides: list[str], run_dir: Path) -> DictConfig:

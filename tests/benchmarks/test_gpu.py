@@ -129,3 +129,14 @@ def test_gpu_run_measures_memory_and_mfu(tmp_path: Path) -> None:
     assert 0 < main["mfu"] < 1
     assert report["serving"]["single_text"]["p50_ms"] > 0
     assert all(g["met"] is not None for g in report["goals"][:2])
+
+
+def test_the_gpu_mode_reads_the_worst_case_data_folder(tmp_path: Path) -> None:
+    # Composed on CPU, so the GPU path cannot rot unseen: full_330m picks the real mixture,
+    # and the benchmark's data overrides must replace it with its JSONL folder.
+    from gpu_modes import GPU
+    from harness import BARE, compose_run, data_overrides
+
+    cfg = compose_run([*GPU.base, *BARE, *data_overrides(tmp_path)], tmp_path / "run")
+    assert cfg.data.reader._target_ == "redheart_lit.data.readers.JsonlReader"
+    assert cfg.data.reader.root == str(tmp_path)

@@ -138,6 +138,8 @@ def fake_result(text: str, version: str) -> dict[str, Any]:
                 "factors": dict.fromkeys(BENTHAM_FACTORS, share),
                 "utility": share,
                 "acceptability": share,
+                # As the real orchestrator: the culture applied (by default none).
+                "culture": {"name": "none", "utility": share, "unweighted_utility": share},
             },
             "regret": {"probability": share},
             "surd": dict.fromkeys(SURD_SHARES, 0.25),
