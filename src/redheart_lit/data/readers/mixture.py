@@ -70,9 +70,7 @@ class MixtureReader:
             raise ValueError(f"MixtureReader: epoch_size must be >= 1 or null, got {epoch_size}")
         self.readers = {str(name): reader for name, reader in readers.items()}
         self.splits = {
-            str(split): {
-                str(name): str(part) for name, part in sources.items() if part is not None
-            }
+            str(split): {str(name): str(part) for name, part in sources.items() if part is not None}
             for split, sources in splits.items()
         }
         for split, sources in self.splits.items():
