@@ -41,7 +41,7 @@ from pathlib import Path
 
 import httpx
 from common import ROOT, machine, percentile
-from serve_load import batch_counts, describe_bundle, drive, make_texts, wait_ready
+from serve_load import batch_counts, describe_bundle, drive, make_texts, spread, wait_ready
 
 VARIANTS = ("micro", "serve_batch")
 WARMUP_REQUESTS = 32
@@ -174,19 +174,13 @@ def markdown(rows: list[Row]) -> str:
     for level in sorted({r.concurrency for r in rows}):
         micro, other = by_key[("micro", level)], by_key[("serve_batch", level)]
         lines.append(
-            f"| {level} | {micro.throughput_rps:.1f} {_spread(micro)} "
-            f"| {other.throughput_rps:.1f} {_spread(other)} "
+            f"| {level} | {micro.throughput_rps:.1f} {spread(micro.round_throughputs_rps)} "
+            f"| {other.throughput_rps:.1f} {spread(other.round_throughputs_rps)} "
             f"| {micro.throughput_rps / other.throughput_rps:.2f}x "
             f"| {micro.p50_ms:.1f} / {micro.p95_ms:.1f} | {other.p50_ms:.1f} / {other.p95_ms:.1f} "
             f"| {micro.mean_batch:.1f} / {other.mean_batch:.1f} | {micro.errors + other.errors} |"
         )
     return "\n".join(lines)
-
-
-def _spread(row: Row) -> str:
-    if len(row.round_throughputs_rps) < 2:
-        return ""
-    return f"({min(row.round_throughputs_rps):.0f}–{max(row.round_throughputs_rps):.0f})"
 
 
 def doc_section(report: dict) -> str:

@@ -511,8 +511,8 @@ def markdown(results: list[LevelResult], bundles: list[dict[str, object]]) -> st
                 continue
             lines.append(
                 f"| {names.get(bundle, Path(bundle).name)} | {level} "
-                f"| {batched.throughput_rps:.1f} {_spread(batched)} "
-                f"| {naive.throughput_rps:.1f} {_spread(naive)} "
+                f"| {batched.throughput_rps:.1f} {spread(batched.round_throughputs_rps)} "
+                f"| {naive.throughput_rps:.1f} {spread(naive.round_throughputs_rps)} "
                 f"| {batched.throughput_rps / naive.throughput_rps:.2f}x "
                 f"| {batched.p50_ms:.1f} / {batched.p95_ms:.1f} "
                 f"| {naive.p50_ms:.1f} / {naive.p95_ms:.1f} "
@@ -571,10 +571,11 @@ def _model_name(bundle: dict[str, object]) -> str:
     )
 
 
-def _spread(result: LevelResult) -> str:
-    if len(result.round_throughputs_rps) < 2:
+def spread(round_throughputs: list[float]) -> str:
+    """``(lo–hi)`` of the per-round throughputs, for a table cell; empty for one round."""
+    if len(round_throughputs) < 2:
         return ""
-    return f"({min(result.round_throughputs_rps):.0f}–{max(result.round_throughputs_rps):.0f})"
+    return f"({min(round_throughputs):.0f}–{max(round_throughputs):.0f})"
 
 
 def doc_section(report: dict) -> str:

@@ -24,20 +24,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+import tests.serving.ray_required  # noqa: F401  (fails without the .[ray] extra)
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 300.0
 
 pytestmark = pytest.mark.slow
-
-try:
-    import ray  # noqa: F401
-except ImportError:
-    if os.environ.get("REDHEART_SKIP_RAY") != "1":
-        raise ImportError(
-            "Ray Serve is not installed: pip install '.[ray]' (or set REDHEART_SKIP_RAY=1)"
-        ) from None
-    pytest.skip("REDHEART_SKIP_RAY=1", allow_module_level=True)
 
 
 def _free_port() -> int:

@@ -6,28 +6,19 @@ context takes its place (no cluster is started)."""
 from __future__ import annotations
 
 import asyncio
-import os
 from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
+import tests.serving.ray_required  # noqa: F401  (first: fails without the .[ray] extra)
+from ray import serve
 from tests.serving.fakes import FakeOrchestrator, text_of
 from tests.serving.harness import BASE_URL
 
 from redheart_lit.serving import ServeSettings, create_app
 from redheart_lit.serving.batcher import BatcherClosedError, BatchRecord, QueueFullError
 from redheart_lit.serving.ray_batcher import ServeBatchBatcher
-
-try:
-    from ray import serve
-except ImportError:
-    if os.environ.get("REDHEART_SKIP_RAY") != "1":
-        raise ImportError(
-            "Ray Serve is not installed: pip install '.[ray]' (or set REDHEART_SKIP_RAY=1)"
-        ) from None
-    pytest.skip("REDHEART_SKIP_RAY=1", allow_module_level=True)
-
 
 pytestmark = pytest.mark.anyio
 

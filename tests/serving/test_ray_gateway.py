@@ -6,26 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from typing import Any
 
 import pytest
+import tests.serving.ray_required  # noqa: F401  (first: fails without the .[ray] extra)
+from ray.exceptions import ActorDiedError
+from ray.serve.exceptions import BackPressureError, ReplicaUnavailableError
 from starlette.requests import Request
 
 from redheart_lit.serving import ServeSettings
 from redheart_lit.serving.ray_gateway import Gateway
 from redheart_lit.serving.ray_replica import ForwardedRequest, ForwardedResponse
-
-try:
-    from ray.exceptions import ActorDiedError
-    from ray.serve.exceptions import BackPressureError, ReplicaUnavailableError
-except ImportError:
-    if os.environ.get("REDHEART_SKIP_RAY") != "1":
-        raise ImportError(
-            "Ray Serve is not installed: pip install '.[ray]' (or set REDHEART_SKIP_RAY=1)"
-        ) from None
-    pytest.skip("REDHEART_SKIP_RAY=1", allow_module_level=True)
-
 
 pytestmark = pytest.mark.anyio
 OK = ForwardedResponse(

@@ -95,6 +95,15 @@ class _Pending(Generic[T, R]):
     enqueued: float
 
 
+def check_limits(max_batch_size: int, max_wait_ms: float, max_queue: int) -> None:
+    """A batcher's limits, whichever batcher takes them: a clear error for a bad one."""
+    if max_batch_size < 1 or max_queue < 1 or max_wait_ms < 0:
+        raise ValueError(
+            f"max_batch_size={max_batch_size} and max_queue={max_queue} must be >= 1, "
+            f"max_wait_ms={max_wait_ms} >= 0"
+        )
+
+
 class MicroBatcher(Generic[T, R]):
     """Run ``fn`` on batches of submitted items; see the module docstring.
 
@@ -118,11 +127,7 @@ class MicroBatcher(Generic[T, R]):
         executor: Executor | None = None,
         on_batch: Callable[[BatchRecord], None] | None = None,
     ) -> None:
-        if max_batch_size < 1 or max_queue < 1 or max_wait_ms < 0:
-            raise ValueError(
-                f"max_batch_size={max_batch_size} and max_queue={max_queue} must be >= 1, "
-                f"max_wait_ms={max_wait_ms} >= 0"
-            )
+        check_limits(max_batch_size, max_wait_ms, max_queue)
         self._fn = fn
         self._max_batch_size = max_batch_size
         self._max_wait_s = max_wait_ms / 1000.0

@@ -30,7 +30,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from redheart_lit.serving.batcher import BatcherClosedError, BatchRecord, QueueFullError
+from redheart_lit.serving.batcher import (
+    BatcherClosedError,
+    BatchRecord,
+    QueueFullError,
+    check_limits,
+)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -57,11 +62,7 @@ class ServeBatchBatcher(Generic[T, R]):
     ) -> None:
         from ray import serve
 
-        if max_batch_size < 1 or max_queue < 1 or max_wait_ms < 0:
-            raise ValueError(
-                f"max_batch_size={max_batch_size} and max_queue={max_queue} must be >= 1, "
-                f"max_wait_ms={max_wait_ms} >= 0"
-            )
+        check_limits(max_batch_size, max_wait_ms, max_queue)
         self._fn = fn
         self._max_queue = max_queue
         self._on_batch = on_batch
