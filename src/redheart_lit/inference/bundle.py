@@ -95,25 +95,26 @@ def load_bundle(path: str | Path, device: str = "cpu") -> Bundle:
     spec = config.encoder
     # Each external encoder's tokenizer as saved at export, loaded once: the encoder reads
     # through it, and the unknown-token rate is counted with it.
-    tokenizers = [_load_tokenizer(folder / entry["tokenizer"]) for entry in entries]
+    tokenizers = [load_tokenizer(folder / entry["tokenizer"]) for entry in entries]
 
     def load(index: int, _member: dict[str, Any]) -> LoadedEncoder:
         member = _load_member(entries[index], folder, index, tokenizers[index])
         member.model.to(device)
         return member
 
-    def load_tokenizer(index: int, _member: dict[str, Any]) -> Any:
+    def saved_tokenizer(index: int, _member: dict[str, Any]) -> Any:
         return tokenizers[index]
 
     tokenizer = read_json(folder / "tokenizer" / "tokenizer.json") if spec.kind == "own" else {}
     encode = text_encoder(
-        tokenizer, dataclasses.asdict(spec), None, load=load, load_tokenizer=load_tokenizer
+        tokenizer, dataclasses.asdict(spec), None, load=load, load_tokenizer=saved_tokenizer
     )
     thresholds = read_json(folder / "thresholds.json")
     return Bundle(folder, version, model, encode, entries, thresholds, unk_rates(tokenizers))
 
 
-def _load_tokenizer(path: Path) -> Any:
+def load_tokenizer(path: Path) -> Any:
+    """A bundle's saved tokenizer (``tokenizer/<i>``), as ``bundle.encoders`` names it."""
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(path)

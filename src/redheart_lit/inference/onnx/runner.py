@@ -42,11 +42,11 @@ class OnnxRunner:
         if "emotion" in self.readouts:
             _load_thresholds(self.readouts["emotion"], self.session.thresholds, where)
         _load_outside_graph(self.readouts, self.session.meta["onnx"], where)
-        from redheart_lit.inference.bundle import _load_tokenizer
+        from redheart_lit.inference.bundle import load_tokenizer
 
         folder = self.session.path
         tokenizers = [
-            _load_tokenizer(folder / entry["tokenizer"]) for entry in self.session.encoders
+            load_tokenizer(folder / entry["tokenizer"]) for entry in self.session.encoders
         ]
         self.unk_rates = unk_rates(tokenizers)
 
