@@ -199,15 +199,12 @@ class BiosignalEncoder:
             raise ModalityError(
                 field, f"lasts {seconds:.1f} s; the stress model needs {self.config.window_s:.0f} s"
             )
-        try:
-            if name == "ecg":
-                frame, info = nk.ecg_process(signal, sampling_rate=int(rate))
-                peaks, quality = info["ECG_R_Peaks"], frame["ECG_Quality"]
-            else:
-                frame, info = nk.ppg_process(signal, sampling_rate=int(rate))
-                peaks, quality = info["PPG_Peaks"], frame["PPG_Quality"]
-        except (ValueError, IndexError, ZeroDivisionError) as err:
-            raise ModalityError(field, f"NeuroKit2 could not process it: {err}") from None
+        if name == "ecg":
+            frame, info = _neurokit(nk.ecg_process, signal, rate, field)
+            peaks, quality = info["ECG_R_Peaks"], frame["ECG_Quality"]
+        else:
+            frame, info = _neurokit(nk.ppg_process, signal, rate, field)
+            peaks, quality = info["PPG_Peaks"], frame["PPG_Quality"]
         peaks = np.asarray(peaks)
         if peaks.size < 10:
             raise ModalityError(field, f"only {peaks.size} heartbeats found")
@@ -260,12 +257,7 @@ class BiosignalEncoder:
     def _eda(self, signal: np.ndarray, rate: float) -> dict[str, float]:
         import neurokit2 as nk
 
-        try:
-            frame, _ = nk.eda_process(signal, sampling_rate=int(rate))
-        except (ValueError, IndexError, ZeroDivisionError) as err:
-            raise ModalityError(
-                "biosignals.eda", f"NeuroKit2 could not process it: {err}"
-            ) from None
+        frame, _ = _neurokit(nk.eda_process, signal, rate, "biosignals.eda")
         minutes = signal.size / rate / 60.0
         peaks = int(np.asarray(frame["SCR_Peaks"]).sum())
         return {
@@ -278,12 +270,7 @@ class BiosignalEncoder:
     def _rsp(self, signal: np.ndarray, rate: float) -> dict[str, float]:
         import neurokit2 as nk
 
-        try:
-            frame, _ = nk.rsp_process(signal, sampling_rate=int(rate))
-        except (ValueError, IndexError, ZeroDivisionError) as err:
-            raise ModalityError(
-                "biosignals.rsp", f"NeuroKit2 could not process it: {err}"
-            ) from None
+        frame, _ = _neurokit(nk.rsp_process, signal, rate, "biosignals.rsp")
         rsp_rate = np.asarray(frame["RSP_Rate"], dtype=float)
         if not np.isfinite(rsp_rate).any():
             raise ModalityError("biosignals.rsp", "no breaths found")
@@ -319,3 +306,12 @@ class BiosignalEncoder:
         return {
             f"eeg_{name}_relative": float((value / total).mean()) for name, value in bands.items()
         }
+
+
+def _neurokit(process: Any, signal: np.ndarray, rate: float, field: str) -> tuple[Any, Any]:
+    """``process(signal, sampling_rate)`` of NeuroKit2 (``ecg_process``, ``eda_process``...);
+    what it cannot process is a :class:`ModalityError` naming ``field``."""
+    try:
+        return process(signal, sampling_rate=int(rate))
+    except (ValueError, IndexError, ZeroDivisionError) as err:
+        raise ModalityError(field, f"NeuroKit2 could not process it: {err}") from None
