@@ -25,6 +25,25 @@ def new_figure(width: float = 6.4, height: float = 4.0) -> tuple[Figure, Axes]:
     return figure, figure.add_subplot()
 
 
+def unit_scatter(
+    series: dict[str, tuple[np.ndarray, np.ndarray]], quantity: str, title: str, size: float
+) -> Figure:
+    """Predicted against target on the unit square, the diagonal dotted; ``series`` is
+    label -> ``(predicted, target)``, with a legend when there are several."""
+    figure, ax = new_figure(4.8, 4.6)
+    for label, (p, y) in series.items():
+        ax.scatter(y, p, s=size, alpha=0.7, label=label)
+    ax.plot([0, 1], [0, 1], ":", color="gray")
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel(f"target {quantity}")
+    ax.set_ylabel(f"predicted {quantity}")
+    ax.set_title(title)
+    if len(series) > 1:
+        ax.legend(fontsize=7)
+    return figure
+
+
 def png_bytes(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)

@@ -9,22 +9,14 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from redheart_lit.evaluation.classification import mean_absolute_error
-from redheart_lit.evaluation.figures.render import new_figure
+from redheart_lit.evaluation.figures.render import new_figure, unit_scatter
 from redheart_lit.tasks.spec import SURD_SHARES
 
 
 def scatter(p: np.ndarray, y: np.ndarray) -> Figure:
-    figure, ax = new_figure(4.8, 4.6)
-    for i, name in enumerate(SURD_SHARES):
-        ax.scatter(y[:, i], p[:, i], s=10, alpha=0.7, label=name)
-    ax.plot([0, 1], [0, 1], ":", color="gray")
-    ax.set_xlim(-0.02, 1.02)
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("target share")
-    ax.set_ylabel("predicted share")
-    ax.set_title(f"SURD shares (MAE {mean_absolute_error(p, y):.3f}, {len(y)} rows)")
-    ax.legend(fontsize=7)
-    return figure
+    series = {name: (p[:, i], y[:, i]) for i, name in enumerate(SURD_SHARES)}
+    title = f"SURD shares (MAE {mean_absolute_error(p, y):.3f}, {len(y)} rows)"
+    return unit_scatter(series, "share", title, size=10)
 
 
 def distributions(p: np.ndarray, y: np.ndarray) -> Figure:
