@@ -8,6 +8,7 @@ thresholds and the encoders' names and revisions (layout: ``inference/bundle.py`
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,7 +62,11 @@ def add_reference(bundle: Path, records: Path) -> None:
     from redheart_lit.inference.reference import write_reference
 
     texts = [record.text for record in load_jsonl(records)]
-    orchestrator = ProductionOrchestrator(ProductionConfig(model_dir=str(bundle), cache_size=0))
+    # The runtime the bundle was just exported for (an ONNX bundle refuses the torch one).
+    runtime = json.loads((bundle / "config.json").read_text())["runtime"]
+    orchestrator = ProductionOrchestrator(
+        ProductionConfig(model_dir=str(bundle), cache_size=0, runtime=runtime)
+    )
     write_reference(bundle, orchestrator.analyze_batch, texts, records)
 
 

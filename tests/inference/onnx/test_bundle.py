@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from tests.conftest import PROJECT_ROOT
 
 from redheart_lit.bundle_format import BundleError
 from redheart_lit.cli.export import main as export_main
@@ -103,3 +104,14 @@ def test_a_bundle_without_its_readout_parameters_names_the_key(tiny_onnx_bundles
     (old / "config.json").write_text(json.dumps(meta))
     with pytest.raises(BundleError, match=r"onnx\.readout_parameters must hold .*re-export"):
         OnnxRunner(old, threads=1)
+
+
+def test_an_onnx_export_with_a_reference_predicts_it_with_onnxruntime(
+    tiny_bundle, tmp_path
+) -> None:
+    from redheart_lit.cli.export import export_checkpoint
+
+    ckpt = json.loads((tiny_bundle / "config.json").read_text())["source_checkpoint"]
+    records = PROJECT_ROOT / "data" / "sample" / "val.jsonl"
+    out = export_checkpoint(ckpt, tmp_path / "onnx", format="onnx", reference=records)
+    assert json.loads((out / "reference.json").read_text())
