@@ -157,6 +157,24 @@ def uvicorn_config(app: Any, settings: ServeSettings) -> Any:
     )
 
 
+def build_app(
+    orchestrator: AnalysisBackend,
+    settings: ServeSettings,
+    token: str | None,
+    model_dir: Path,
+    helper: HelpingAI | None = None,
+    **options: Any,
+) -> Any:
+    """The HTTP app as every HTTP backend serves it (uvicorn here, each Ray replica): the
+    token, the LLM helper and the drift reference stored in ``model_dir``. ``options`` go
+    to ``create_app`` (Ray: ``batcher_class``)."""
+    from redheart_lit.serving.app import create_app
+
+    return create_app(
+        orchestrator, settings, token=token, helper=helper, **drift_reference(model_dir), **options
+    )
+
+
 async def serve_http(
     orchestrator: AnalysisBackend,
     settings: ServeSettings,
@@ -167,12 +185,9 @@ async def serve_http(
     """Serve the HTTP app until SIGINT/SIGTERM; the port is announced on stdout first."""
     import uvicorn
 
-    from redheart_lit.serving.app import create_app
     from redheart_lit.serving.listen import announce, bind_socket, url_of
 
-    app = create_app(
-        orchestrator, settings, token=token, helper=helper, **drift_reference(model_dir)
-    )
+    app = build_app(orchestrator, settings, token, model_dir, helper)
     sock = bind_socket(settings.host, settings.port)
     server = uvicorn.Server(uvicorn_config(app, settings))
     log.info("listening on %s (model %s)", url_of(sock), orchestrator.version)
@@ -220,7 +235,13 @@ def run(cfg: DictConfig) -> None:
     if settings.backend == "ray":
         from redheart_lit.serving.ray_backend import serve_ray
 
-        serve_ray(model_dir, settings, token)  # the replicas load the model
+        if helper is not None:
+            # The helper holds an API client that is not handed to the replicas.
+            raise ValueError(
+                "serve.helping_ai=true is not available with serve.backend=ray; "
+                "use serve.backend=uvicorn"
+            )
+        serve_ray(model_dir, settings, token, modality)  # the replicas load the model
         return
     set_threads(settings.threads)
     orchestrator = load_orchestrator(model_dir, settings, modality)

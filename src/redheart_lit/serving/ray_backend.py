@@ -81,18 +81,23 @@ def gateway_options(settings: ServeSettings) -> dict[str, Any]:
     }
 
 
-def build_application(model_dir: Path, settings: ServeSettings, token: str | None) -> Any:
-    """The Ray Serve application: the gateway (ingress) bound to the model replicas."""
+def build_application(
+    model_dir: Path, settings: ServeSettings, token: str | None, modality: dict | None = None
+) -> Any:
+    """The Ray Serve application: the gateway (ingress) bound to the model replicas.
+    ``modality``: the composed ``modality`` node, as ``load_orchestrator`` takes it."""
     serve = _import_ray()
     from redheart_lit.serving.ray_gateway import Gateway
     from redheart_lit.serving.ray_replica import ModelReplica
 
     replicas = serve.deployment(**deployment_options(settings))(ModelReplica)
     gateway = serve.deployment(**gateway_options(settings))(Gateway)
-    return gateway.bind(replicas.bind(model_dir, settings, token), settings)
+    return gateway.bind(replicas.bind(model_dir, settings, token, modality), settings)
 
 
-def serve_ray(model_dir: Path, settings: ServeSettings, token: str | None) -> None:
+def serve_ray(
+    model_dir: Path, settings: ServeSettings, token: str | None, modality: dict | None = None
+) -> None:
     """Start (or join, with ``serve.ray_address``) a Ray cluster, run the app on its
     replicas behind Ray's proxy at ``serve.host:serve.port``, until SIGINT/SIGTERM."""
     import ray
@@ -108,7 +113,7 @@ def serve_ray(model_dir: Path, settings: ServeSettings, token: str | None) -> No
         signal.signal(sig, lambda *_: stop.set())
     try:
         serve.start(http_options={"host": settings.host, "port": settings.port})
-        serve.run(build_application(model_dir, settings, token), route_prefix="/")
+        serve.run(build_application(model_dir, settings, token, modality), route_prefix="/")
         url = f"http://{settings.host}:{settings.port}"
         log.info("serving on %s with Ray Serve (%s)", url, deployment_options(settings))
         print(f'{{"listening": "{url}", "port": {settings.port}}}', flush=True)

@@ -169,18 +169,25 @@ class ModelReplica:
     batcher drains). ``check_health`` makes Serve restart a replica whose batch loop died.
     """
 
-    async def __init__(self, model_dir: Path, settings: ServeSettings, token: str | None) -> None:
-        from redheart_lit.serving.app import create_app
+    async def __init__(
+        self,
+        model_dir: Path,
+        settings: ServeSettings,
+        token: str | None,
+        modality: dict | None = None,
+    ) -> None:
         from redheart_lit.serving.batcher import MicroBatcher
-        from redheart_lit.serving.main import load_orchestrator, set_threads
+        from redheart_lit.serving.main import build_app, load_orchestrator, set_threads
         from redheart_lit.serving.ray_batcher import ServeBatchBatcher
 
         batchers = {"micro": MicroBatcher, "serve_batch": ServeBatchBatcher}
         set_threads(settings.threads)
-        orchestrator = load_orchestrator(model_dir, settings)
-        app = create_app(
-            orchestrator, settings, token=token, batcher_class=batchers[settings.ray_batching]
-        )
+        orchestrator = load_orchestrator(model_dir, settings, modality)
+        # The same app as uvicorn serves (token, drift reference), so no feature is lost.
+        app = build_app(
+            orchestrator, settings, token, model_dir,
+            batcher_class=batchers[settings.ray_batching],
+        )  # fmt: skip
 
         @app.middleware("http")
         async def name_replica(request: Any, call_next: Any) -> Any:
