@@ -19,7 +19,6 @@ from redheart_lit.model.config import ModelConfig
 from redheart_lit.tasks.readout import TaskReadout, build_readout
 from redheart_lit.tasks.spec import EMOTION_LABELS
 
-# serve.runtime / ProductionConfig.runtime values.
 
 
 class OnnxRunner:
