@@ -20,7 +20,6 @@ from redheart_lit.tasks.readout import TaskReadout, build_readout
 from redheart_lit.tasks.spec import EMOTION_LABELS
 
 
-
 class OnnxRunner:
     """Args:
     model_dir: a ``format=onnx`` bundle.
