@@ -86,7 +86,10 @@ async def test_items_merge_text_and_media_in_order() -> None:
     }
     async with serving(FakeMultimodal()) as served:
         response = await served.client.post("/v1/analyze", json=body)
+        stats = (await served.client.get("/v1/stats")).json()
     assert response.status_code == 200
+    # The dashboard counts each item under what it carried.
+    assert stats["modalities"] == {"text+image": 1, "audio": 1, "text": 1}
     results = response.json()["results"]
     given = [sorted(r["analysis"]["emotion"]["modalities"]) for r in results]
     assert given == [["fused", "image"], ["audio", "fused"], ["fused"]]

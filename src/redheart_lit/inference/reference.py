@@ -38,10 +38,11 @@ PSI_ALERT = 0.25
 def predicted_group(result: Mapping[str, Any]) -> tuple[str, float] | None:
     """The Ekman group with the highest score in one analysis result and that score.
 
-    None when the model has no emotion task (``analysis.emotion`` is null).
+    None when the model has no emotion task (``analysis.emotion`` is null) or the result
+    has no text analysis (a media-only item: its emotion section holds only modalities).
     """
     emotion = result["analysis"].get("emotion")
-    if emotion is None:
+    if emotion is None or "ekman" not in emotion:
         return None
     scores: Mapping[str, float] = emotion["ekman"]
     group = max(EKMAN_LABELS, key=lambda name: scores[name])

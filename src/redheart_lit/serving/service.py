@@ -221,7 +221,14 @@ class AnalysisService:
             raise NotReadyError("the model is not ready (starting up or shutting down)")
         check_cultures(request, self.analyzer.check_request_culture)
         if request.items is not None:
-            return await self.within(self._multimodal(request), deadline)
+            results = await self.within(self._multimodal(request), deadline)
+            if self._metrics is not None:
+                # Per item, under what it carried (``text+image``, ``audio``...): the
+                # dashboard's per-modality counts.
+                for item, result in zip(request.items, results, strict=True):
+                    given = (["text"] if item.text is not None else []) + list(item.media())
+                    self._metrics.observe_results([item.text or ""], [result], "+".join(given))
+            return results
         check_texts(request, self.analyzer.validate_text)
         cultures = request.text_cultures()
         run = (
@@ -288,11 +295,12 @@ class AnalysisService:
         else:
             text_job = _no_results()
         loop = asyncio.get_running_loop()
+        media = [item.media() for item in request.items]
         media_jobs = [
-            loop.run_in_executor(self._media_executor, partial(encode, **item.media()))
-            if item.media()
+            loop.run_in_executor(self._media_executor, partial(encode, **given))
+            if given
             else _no_media()
-            for item in request.items
+            for given in media
         ]
         outcomes = await asyncio.gather(text_job, *media_jobs, return_exceptions=True)
         if isinstance(outcomes[0], BaseException):
