@@ -14,7 +14,7 @@ from tests.helpers import record
 
 from redheart_lit.data.datamodule import RecordDataModule
 from redheart_lit.data.readers import JsonlReader, MixtureReader, WeightedRecords
-from redheart_lit.data.sampler import EpochSeededSampler, WeightedEpochSampler
+from redheart_lit.data.sampler import EpochSeededSampler, LengthGroupedSampler, WeightedEpochSampler
 from redheart_lit.data.schema import Record
 
 SAMPLE = PROJECT_ROOT / "data" / "sample"
@@ -72,6 +72,29 @@ def test_weighted_reader_drives_the_training_sampler() -> None:
     assert [i for batch in module.val_dataloader() for i in batch.ids] == [
         f"b:{i}" for i in range(5)
     ]
+
+
+class VaryingReader(FakeReader):
+    """Texts of 1 to 24 bytes, shuffled: batches of a plain shuffle mix lengths."""
+
+    def read(self, split: str) -> list[Record]:
+        self.reads.append(split)
+        return [record(f"{split}:{n}", "x" * n, regret=0.5) for n in (7, 1, 19, 4, 24, 12, 2, 16)]
+
+
+def test_group_by_length_batches_texts_of_similar_length() -> None:
+    splits = {"train": "a", "val": "b"}
+    module = RecordDataModule(
+        VaryingReader(), splits, TOKENIZER, batch_size=2, group_by_length=True
+    )  # type: ignore[arg-type]
+    module.setup("fit")
+    loader = module.train_dataloader()
+    assert isinstance(loader.sampler, LengthGroupedSampler)
+    batches = [[int(i.split(":")[1]) for i in batch.ids] for batch in loader]
+    # One group of 4 batches holds all 8 records: sorted, then cut into pairs.
+    assert sorted(sorted(b) for b in batches) == [[1, 2], [4, 7], [12, 16], [19, 24]]
+    # Validation is not regrouped: every record once, in order.
+    assert [i for batch in module.val_dataloader() for i in batch.ids][:3] == ["b:7", "b:1", "b:19"]
 
 
 def test_bad_splits_fail_on_construction() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from redheart_lit.data.sampler import EpochSeededSampler, WeightedEpochSampler
+from redheart_lit.data.sampler import EpochSeededSampler, LengthGroupedSampler, WeightedEpochSampler
 
 
 def _order(size: int, seed: int, epoch: int) -> list[int]:
@@ -79,3 +79,56 @@ def test_weighted_length_range_and_zero_weights() -> None:
 def test_weighted_rejects_bad_arguments(weights: list[float], n: int, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         WeightedEpochSampler(weights, n, seed=0)
+
+
+def _grouped(lengths: list[int], batch_size: int, seed: int, epoch: int) -> list[int]:
+    sampler = LengthGroupedSampler(
+        EpochSeededSampler(len(lengths), seed), lengths, batch_size, seed, group_batches=4
+    )
+    sampler.set_epoch(epoch)
+    return list(sampler)
+
+
+def _padding(order: list[int], lengths: list[int], batch_size: int) -> int:
+    """Padded positions when ``order`` is cut into batches padded to their longest."""
+    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    return sum(max(lengths[j] for j in b) * len(b) - sum(lengths[j] for j in b) for b in batches)
+
+
+def test_length_grouping_reorders_the_same_draws_and_cuts_padding() -> None:
+    lengths = [
+        int(x) for x in torch.randint(1, 200, (203,), generator=torch.Generator().manual_seed(0))
+    ]
+    base = _order(203, seed=5, epoch=3)
+    grouped = _grouped(lengths, batch_size=8, seed=5, epoch=3)
+    assert sorted(grouped) == sorted(base)  # the draws of the epoch, only reordered
+    # Every batch lies inside one group of 4 batches of the base order.
+    for start in range(0, 203, 8):
+        group = start // 32
+        assert set(grouped[start : start + 8]) <= set(base[group * 32 : (group + 1) * 32])
+    assert _padding(grouped, lengths, 8) < 0.5 * _padding(base, lengths, 8)
+
+
+def test_length_grouping_is_fixed_by_seed_and_epoch() -> None:
+    lengths = list(range(100))
+    first = _grouped(lengths, 4, seed=1, epoch=0)
+    torch.manual_seed(42)  # the global RNG must not matter
+    assert _grouped(lengths, 4, seed=1, epoch=0) == first
+    assert _grouped(lengths, 4, seed=1, epoch=1) != first
+    assert _grouped(lengths, 4, seed=2, epoch=0) != first
+
+
+def test_length_grouping_wraps_weighted_draws() -> None:
+    weights = [1.0] * 10 + [0.0] * 10
+    sampler = LengthGroupedSampler(WeightedEpochSampler(weights, 64, seed=0), list(range(20)), 8, 0)
+    sampler.set_epoch(2)
+    base = WeightedEpochSampler(weights, 64, seed=0)
+    base.set_epoch(2)
+    assert len(sampler) == 64
+    assert sorted(sampler) == sorted(base)  # set_epoch reached the weighted draws
+
+
+@pytest.mark.parametrize(("batch_size", "groups"), [(0, 50), (8, 0)])
+def test_length_grouping_rejects_bad_sizes(batch_size: int, groups: int) -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        LengthGroupedSampler(EpochSeededSampler(4, 0), [1, 2, 3, 4], batch_size, 0, groups)
