@@ -146,11 +146,12 @@ class ProductionOrchestrator:
         # Every registered task has a section in every result: null when this model does
         # not predict it (readouts of the tasks it lacks only shape nothing).
         self._sections = {name: readouts.get(name) for name in task_names()}
-        if config.culture != "none" and "bentham" not in self.tasks:
-            raise ValueError(
-                f"culture={config.culture!r} reweights the Bentham utility, but the model in "
-                f"{config.model_dir} has no bentham task; use culture=none"
-            )
+        # The configured culture passes the check every request's culture passes; the
+        # message names the bundle, which a request's error does not (clients don't see paths).
+        try:
+            self.check_request_culture(config.culture)
+        except InputError as err:
+            raise ValueError(f"{err} (model_dir={config.model_dir})") from None
         self._results = TypeAdapter(list[result_model()])
 
     # -- public API --------------------------------------------------------------------
