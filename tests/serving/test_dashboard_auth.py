@@ -132,6 +132,34 @@ async def test_a_bad_sign_in_body_is_a_clear_400(
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("headers", "messages", "problem"),
+    [
+        # Chunked (no Content-Length): the chunks are counted as they come.
+        ([], [b"token=", b"x" * MAX_FORM_BYTES], f"over {MAX_FORM_BYTES} bytes"),
+        ([(b"content-length", b"12x")], [b"token=a"], "Content-Length '12x' is not a byte count"),
+        ([], None, "the client disconnected"),
+    ],
+)
+async def test_a_sign_in_body_is_read_bounded(
+    headers: list[tuple[bytes, bytes]], messages: list[bytes] | None, problem: str
+) -> None:
+    form = [(b"content-type", b"application/x-www-form-urlencoded"), *headers]
+    scope = {"type": "http", "path": "/dashboard", "method": "POST", "headers": form}
+    queue = [{"type": "http.disconnect"}] if messages is None else [
+        {"type": "http.request", "body": chunk, "more_body": i < len(messages) - 1}
+        for i, chunk in enumerate(messages)
+    ]  # fmt: skip
+
+    async def receive() -> dict:
+        return queue.pop(0)
+
+    response = await DashboardSessions(TOKEN).sign_in(scope, receive)
+    assert response.status_code == 400
+    assert problem in response.body.decode()
+
+
+@pytest.mark.anyio
 async def test_over_https_the_cookie_is_secure() -> None:
     async with serving(token=TOKEN) as served:
         response = await served.client.get(f"https://127.0.0.1:8000/dashboard?token={TOKEN}")

@@ -8,7 +8,13 @@ import pytest
 from tests.serving.fakes import fake_result
 
 from redheart_lit.evaluation.ekman import EKMAN_LABELS
-from redheart_lit.inference.reference import PSI_ALERT, PSI_WARN, psi, psi_level
+from redheart_lit.inference.reference import (
+    PSI_ALERT,
+    PSI_WARN,
+    predicted_group,
+    psi,
+    psi_level,
+)
 from redheart_lit.serving.batcher import BatchRecord
 from redheart_lit.serving.stats import ServeStats, script_of
 
@@ -64,16 +70,16 @@ def test_batch_histogram_uses_the_prometheus_buckets() -> None:
 
 def test_recent_requests_hide_texts_unless_asked() -> None:
     texts = ["I am so happy today", "오늘 정말 행복해요"]
-    results = [fake_result(t, "v") for t in texts]
+    groups = [predicted_group(fake_result(t, "v")) for t in texts]
     hidden = _stats(Clock())
-    hidden.observe_results(texts, results)
+    hidden.observe_groups(texts, groups)
     recent = hidden.snapshot()["recent"]
     assert [r["text"] for r in recent] == [None, None]
     assert [r["script"] for r in reversed(recent)] == ["latin", "ko"]
     assert recent[0]["length"] == len(texts[1])
     assert all(len(r["sha256"]) == 12 for r in recent)
     shown = _stats(Clock(), show_text=True)
-    shown.observe_results(texts, results)
+    shown.observe_groups(texts, groups)
     assert [r["text"] for r in shown.snapshot()["recent"]] == texts[::-1]
     assert shown.snapshot()["modalities"] == {"text": 2}
 
@@ -84,7 +90,7 @@ def test_drift_against_the_reference() -> None:
     assert stats.snapshot()["drift"]["psi"] is None  # no text yet
     # fake_result scores every group alike: the first group (anger) wins every text.
     texts = [f"text {i}" for i in range(5)]
-    stats.observe_results(texts, [fake_result(t, "v") for t in texts])
+    stats.observe_groups(texts, [predicted_group(fake_result(t, "v")) for t in texts])
     drift = stats.snapshot()["drift"]
     live = {g: 1.0 if g == "anger" else 0.0 for g in EKMAN_LABELS}
     assert drift["psi"] == pytest.approx(psi(uniform, live), abs=1e-4)

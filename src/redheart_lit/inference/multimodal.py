@@ -5,10 +5,16 @@ diagnostics), the text's own estimate and the fused one (:mod:`redheart_lit.moda
 ``integrated.confidence`` becomes ``base * (1 + agreement) / 2`` (docs/multimodal.md).
 Without text, every task section is null, ``analysis.encoders`` is null and
 ``analysis.emotion`` holds only ``modalities``.
+
+:func:`gather_and_merge` waits for a text job and the media jobs of one or more items and
+merges each item: the one way both the orchestrator's ``process`` and the server's
+multimodal path put them together.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -82,6 +88,36 @@ def merge(
     else:
         emotion["modalities"] = reports
     return result
+
+
+async def gather_and_merge(
+    text_job: Awaitable[list[dict[str, Any]]] | None,
+    media_jobs: Sequence[Awaitable[dict[str, ModalityResult]] | None],
+    has_text: Sequence[bool],
+    merge_one: Callable[[dict[str, Any] | None, dict[str, ModalityResult]], dict[str, Any]],
+    media_failed: Callable[[int, BaseException], BaseException] = lambda _, err: err,
+) -> list[dict[str, Any]]:
+    """One merged result per item, in order.
+
+    ``text_job``: one result per item whose ``has_text`` is true, in order (None: no item
+    has a text). ``media_jobs``: each item's modality results (None: the item has no media).
+    All jobs run concurrently and to their end, so none is left running unawaited; then the
+    text job's error is raised first, else the first failed item's, as
+    ``media_failed(index, error)``.
+    """
+    jobs = [job for job in (text_job, *media_jobs) if job is not None]
+    done = iter(await asyncio.gather(*jobs, return_exceptions=True))
+    text_results = next(done) if text_job is not None else []
+    modal = [next(done) if job is not None else {} for job in media_jobs]
+    if isinstance(text_results, BaseException):
+        raise text_results
+    texts = iter(text_results)
+    results = []
+    for index, (with_text, item_modal) in enumerate(zip(has_text, modal, strict=True)):
+        if isinstance(item_modal, BaseException):
+            raise media_failed(index, item_modal)
+        results.append(merge_one(next(texts) if with_text else None, item_modal))
+    return results
 
 
 def _round(value: float | None) -> float | None:

@@ -28,7 +28,7 @@ from redheart_lit.ethics.culture import check_culture
 from redheart_lit.inference.bundle import Bundle, load_bundle
 from redheart_lit.inference.integrate import encoder_agreement, integrated
 from redheart_lit.inference.lru import LRUCache
-from redheart_lit.inference.multimodal import merge
+from redheart_lit.inference.multimodal import gather_and_merge, merge
 from redheart_lit.inference.onnx.runner import OnnxRunner
 from redheart_lit.inference.result import result_model
 from redheart_lit.inference.text import InputError, validate
@@ -146,11 +146,12 @@ class ProductionOrchestrator:
         # Every registered task has a section in every result: null when this model does
         # not predict it (readouts of the tasks it lacks only shape nothing).
         self._sections = {name: readouts.get(name) for name in task_names()}
-        if config.culture != "none" and "bentham" not in self.tasks:
-            raise ValueError(
-                f"culture={config.culture!r} reweights the Bentham utility, but the model in "
-                f"{config.model_dir} has no bentham task; use culture=none"
-            )
+        # The configured culture passes the check every request's culture passes; the
+        # message names the bundle, which a request's error does not (clients don't see paths).
+        try:
+            self.check_request_culture(config.culture)
+        except InputError as err:
+            raise ValueError(f"{err} (model_dir={config.model_dir})") from None
         self._results = TypeAdapter(list[result_model()])
 
     # -- public API --------------------------------------------------------------------
@@ -266,12 +267,13 @@ class ProductionOrchestrator:
             text_job = (
                 asyncio.to_thread(self.analyze_batch, [text], [culture])
                 if text is not None
-                else _none()
+                else None
             )
-            text_results, modal = await asyncio.gather(
-                text_job, asyncio.to_thread(self.encode_modalities, **given)
+            media_job = asyncio.to_thread(self.encode_modalities, **given)
+            (result,) = await gather_and_merge(
+                text_job, [media_job], [text is not None], self.merge
             )
-            return self.merge(text_results[0] if text_results else None, modal)
+            return result
         if (text is None) == (texts is None):
             raise InputError("pass exactly one of text= or texts=")
         batch = [text] if texts is None else list(texts)
@@ -418,10 +420,6 @@ def length_buckets(texts: list[str], max_size: int) -> list[list[str]]:
             first = size
         buckets[-1].append(text)
     return buckets
-
-
-async def _none() -> list[dict[str, Any]]:
-    return []
 
 
 def _copy(result: dict[str, Any]) -> dict[str, Any]:

@@ -31,7 +31,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
@@ -93,6 +93,65 @@ class _Pending(Generic[T, R]):
     item: T
     future: asyncio.Future[R]
     enqueued: float
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The outcome of an item whose own run raised: the error its waiter gets."""
+
+    error: Exception
+
+
+async def run_isolating_failures(
+    fn: Callable[[list[T]], list[R]],
+    items: list[T],
+    executor: Executor,
+    record: Callable[[BatchRecord], None] | None,
+    wanted: Callable[[int], bool] = lambda _: True,
+) -> AsyncIterator[tuple[int, R | Failed]]:
+    """``fn(items)`` in ``executor``'s thread; then ``(index, outcome)`` of each item.
+
+    Both batchers run their batches through this. Every call of ``fn`` is timed and
+    handed to ``record``. When a call on several items raises, which one broke it is
+    unknown: each item still ``wanted`` (its waiter has not given up) is run again alone,
+    and its outcome yielded as soon as it is known, so only the item that fails gets a
+    :class:`Failed` and its batch-mates still get results.
+    """
+    outcome = await _timed_call(fn, items, executor, record)
+    if not isinstance(outcome, Failed):
+        for index, result in enumerate(outcome):
+            yield index, result
+    elif len(items) == 1:
+        yield 0, outcome
+    else:
+        for index, item in enumerate(items):
+            if wanted(index):
+                alone = await _timed_call(fn, [item], executor, record)
+                yield index, alone if isinstance(alone, Failed) else alone[0]
+
+
+async def _timed_call(
+    fn: Callable[[list[T]], list[R]],
+    items: list[T],
+    executor: Executor,
+    record: Callable[[BatchRecord], None] | None,
+) -> list[R] | Failed:
+    loop = asyncio.get_running_loop()
+    start = time.perf_counter()
+    try:
+        results = await loop.run_in_executor(executor, fn, items)
+        if len(results) != len(items):
+            raise RuntimeError(
+                f"the batch function returned {len(results)} results for {len(items)} items"
+            )
+    except Exception as err:
+        outcome: list[R] | Failed = Failed(err)
+    else:
+        outcome = results
+    if record is not None:
+        seconds = time.perf_counter() - start
+        record(BatchRecord(size=len(items), seconds=seconds, ok=not isinstance(outcome, Failed)))
+    return outcome
 
 
 def check_limits(max_batch_size: int, max_wait_ms: float, max_queue: int) -> None:
@@ -260,39 +319,27 @@ class MicroBatcher(Generic[T, R]):
         return batch
 
     async def _execute(self, batch: list[_Pending[T, R]]) -> None:
-        items = [pending.item for pending in batch]
-        loop = asyncio.get_running_loop()
-        start = time.perf_counter()
-        try:
-            results = await loop.run_in_executor(self._executor, self._call, items)
-        except Exception as err:
-            self._record(len(items), time.perf_counter() - start, ok=False)
-            if len(batch) == 1:
-                self._fail(batch[0], err)
-                return
-            # Which item broke the batch is unknown: run each alone so only it fails.
-            for pending in batch:
-                if not pending.future.done():
-                    await self._execute([pending])
-            return
-        self._record(len(items), time.perf_counter() - start, ok=True)
-        for pending, result in zip(batch, results, strict=True):
-            if not pending.future.done():
-                pending.future.set_result(result)
+        runs = run_isolating_failures(
+            self._fn,
+            [pending.item for pending in batch],
+            self._executor,
+            self._record,
+            wanted=lambda index: not batch[index].future.done(),
+        )
+        async for index, outcome in runs:
+            future = batch[index].future
+            if future.done():  # cancelled by a waiter that gave up
+                continue
+            if isinstance(outcome, Failed):
+                future.set_exception(outcome.error)
+            else:
+                future.set_result(outcome)
 
-    def _call(self, items: list[T]) -> list[R]:
-        results = self._fn(items)
-        if len(results) != len(items):
-            raise RuntimeError(
-                f"the batch function returned {len(results)} results for {len(items)} items"
-            )
-        return results
-
-    def _record(self, size: int, seconds: float, *, ok: bool) -> None:
+    def _record(self, record: BatchRecord) -> None:
         self._batches += 1
-        self._items += size
+        self._items += record.size
         if self._on_batch is not None:
-            self._on_batch(BatchRecord(size=size, seconds=seconds, ok=ok))
+            self._on_batch(record)
 
     @staticmethod
     def _fail(pending: _Pending[T, R], err: BaseException) -> None:

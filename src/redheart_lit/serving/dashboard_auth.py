@@ -29,13 +29,15 @@ import html
 import logging
 import re
 from importlib.resources import files
-from typing import Any
 from urllib.parse import parse_qs, unquote_plus
 
 from itsdangerous import BadSignature, TimestampSigner
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope
+
+from redheart_lit.serving.body import read_body
+from redheart_lit.serving.errors import BadRequestError, BodyTooLargeError
 
 DASHBOARD_PATH = "/dashboard"
 STATS_PATH = "/v1/stats"
@@ -134,16 +136,15 @@ async def _form_token(scope: Scope, receive: Receive) -> tuple[str | None, str |
             f"POST {DASHBOARD_PATH} takes the sign-in form "
             f"(application/x-www-form-urlencoded), not {content_type or 'no content type'}"
         )
-    body = b""
-    while True:
-        message: dict[str, Any] = dict(await receive())
-        if message["type"] == "http.disconnect":
-            return None, "the client disconnected"
-        body += message.get("body", b"")
-        if len(body) > MAX_FORM_BYTES:
-            return None, f"the sign-in form is over {MAX_FORM_BYTES} bytes"
-        if not message.get("more_body", False):
-            break
+    # The API's bounded reader: the declared Content-Length is checked before any byte.
+    try:
+        body = await read_body(Request(scope, receive), MAX_FORM_BYTES)
+    except BodyTooLargeError:
+        return None, f"the sign-in form is over {MAX_FORM_BYTES} bytes"
+    except BadRequestError as err:  # a Content-Length that is not a number
+        return None, err.message
+    except ClientDisconnect:
+        return None, "the client disconnected"
     try:
         fields = parse_qs(
             body.decode("ascii"), keep_blank_values=True, strict_parsing=True, errors="strict"

@@ -51,6 +51,8 @@ LATENCY_BUCKETS = (
     30.0,
 )
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128)
+# A result's highest-scoring Ekman group and its score (``predicted_group``).
+Group = tuple[str, float]
 
 
 def route_label(path: str) -> str:
@@ -83,12 +85,13 @@ class _CacheCollector(Collector):
 
 
 class Listener(Protocol):
-    """Something that sees every request, batch and result the metrics see (``ServeStats``)."""
+    """Something that sees every request, batch and result the metrics see (``ServeStats``);
+    of a result it gets the Ekman group (None: no text analysis), not the result."""
 
     def observe_request(self, path: str, status: int, seconds: float) -> None: ...
     def observe_batch(self, record: BatchRecord) -> None: ...
-    def observe_results(
-        self, texts: Sequence[str], results: Sequence[Mapping[str, Any]], modality: str = "text"
+    def observe_groups(
+        self, texts: Sequence[str], groups: Sequence[Group | None], modality: str = "text"
     ) -> None: ...
 
 
@@ -144,13 +147,15 @@ class ServeMetrics:
     def observe_results(
         self, texts: Sequence[str], results: Sequence[Mapping[str, Any]], modality: str = "text"
     ) -> None:
-        """The results of one analysis request (both HTTP and MCP go through the service)."""
-        for result in results:
-            predicted = predicted_group(result)
+        """The results of one analysis request (both HTTP and MCP go through the service).
+
+        Each result's Ekman group is read here, once, and handed to the listeners."""
+        groups = [predicted_group(result) for result in results]
+        for predicted in groups:
             if predicted is not None:
                 self.predicted_ekman.labels(group=predicted[0]).inc()
         for listener in self.listeners:
-            listener.observe_results(texts, results, modality)
+            listener.observe_groups(texts, groups, modality)
 
     def track_queue_depth(self, depth: Callable[[], int]) -> None:
         """Read the queue depth at scrape time."""

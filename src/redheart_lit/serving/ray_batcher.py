@@ -12,7 +12,9 @@ and the service's contract needs, is kept here, the same as the micro-batcher's:
 - **Bounded queue**: at most ``max_queue`` texts wait or run; more raise
   :class:`QueueFullError` at once (503), all of a request's texts or none.
 - **Per-item errors**: a batch that raises is run again text by text, and only the text
-  that fails gets the exception (``@serve.batch`` would fail the whole batch).
+  that fails gets the exception (``@serve.batch`` would fail the whole batch); the run,
+  its timing and its ``BatchRecord`` are the micro-batcher's own
+  (``batcher.run_isolating_failures``).
 - **Abandoned waiters**: a cancelled text (deadline) is dropped by ``@serve.batch`` before
   its batch runs.
 - **Stop** drains: the texts taken are answered, then the worker thread ends.
@@ -24,28 +26,21 @@ which is why the setting needs ``serve.backend=ray``. Ray is imported here only.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from redheart_lit.serving.batcher import (
     BatcherClosedError,
     BatchRecord,
+    Failed,
     QueueFullError,
     check_limits,
+    run_isolating_failures,
 )
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-@dataclass(frozen=True)
-class _Failed:
-    """What the batch function hands a text whose own run raised (re-raised to its waiter)."""
-
-    error: Exception
 
 
 class ServeBatchBatcher(Generic[T, R]):
@@ -119,43 +114,15 @@ class ServeBatchBatcher(Generic[T, R]):
 
     async def _one(self, item: T) -> R:
         outcome: Any = await self._batched(item)
-        if isinstance(outcome, _Failed):
+        if isinstance(outcome, Failed):
             raise outcome.error
         return outcome
 
-    async def _run_batch(self, items: list[T]) -> list[R | _Failed]:
+    async def _run_batch(self, items: list[T]) -> list[R | Failed]:
         """The function ``@serve.batch`` calls with each batch it forms."""
         self._in_batch = len(items)
         try:
-            outcomes = await self._call(items)
-            if isinstance(outcomes, _Failed) and len(items) > 1:
-                # Which text broke the batch is unknown: run each alone so only it fails.
-                return [await self._call_one(item) for item in items]
-            if isinstance(outcomes, _Failed):
-                return [outcomes]
-            return list(outcomes)
+            runs = run_isolating_failures(self._fn, items, self._executor, self._on_batch)
+            return [outcome async for _, outcome in runs]
         finally:
             self._in_batch = 0
-
-    async def _call_one(self, item: T) -> R | _Failed:
-        outcome = await self._call([item])
-        return outcome if isinstance(outcome, _Failed) else outcome[0]
-
-    async def _call(self, items: list[T]) -> list[R] | _Failed:
-        loop = asyncio.get_running_loop()
-        start = time.perf_counter()
-        try:
-            results = await loop.run_in_executor(self._executor, self._fn, items)
-            if len(results) != len(items):
-                raise RuntimeError(
-                    f"the batch function returned {len(results)} results for {len(items)} items"
-                )
-        except Exception as err:
-            self._record(len(items), time.perf_counter() - start, ok=False)
-            return _Failed(err)
-        self._record(len(items), time.perf_counter() - start, ok=True)
-        return results
-
-    def _record(self, size: int, seconds: float, *, ok: bool) -> None:
-        if self._on_batch is not None:
-            self._on_batch(BatchRecord(size=size, seconds=seconds, ok=ok))

@@ -127,19 +127,26 @@ def decode_analyze_request(body: bytes, *, max_texts: int) -> AnalyzeRequest:
     return build_request(payload, max_texts=max_texts)
 
 
-def check_texts(request: AnalyzeRequest, validate_text: Callable[[str], None]) -> None:
+def check_texts(request: AnalyzeRequest, validate_text: Callable[[str], object]) -> None:
     """Run the model's own check (empty text, over max_chars, ...) on every text.
 
     ``validate_text`` raises a ``ValueError`` (the orchestrator's ``InputError``) for a text
-    it will not take; that becomes a 422 naming the item.
+    it will not take; that becomes a 422 naming the item: ``texts[3]``, or, in a request
+    of items, the item's field (``items[3].text``; ``text`` for a single item).
     """
-    for index, text in enumerate(request.texts):
+    if request.items is None:
+        named = [(request.where(i), i, text) for i, text in enumerate(request.texts)]
+    else:
+        named = [
+            (request.where_field(i, "text"), i, item.text)
+            for i, item in enumerate(request.items)
+            if item.text is not None
+        ]
+    for where, index, text in named:
         try:
             validate_text(text)
         except ValueError as err:
-            raise InvalidTextError(
-                f"{request.where(index)}: {err}", index=_index(request, index)
-            ) from None
+            raise InvalidTextError(f"{where}: {err}", index=_index(request, index)) from None
 
 
 def check_cultures(request: AnalyzeRequest, check_culture: Callable[[str, str], object]) -> None:

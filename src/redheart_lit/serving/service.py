@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from redheart_lit.inference.multimodal import gather_and_merge
 from redheart_lit.serving.batcher import (
     Batcher,
     BatcherClosedError,
@@ -42,7 +43,6 @@ from redheart_lit.serving.errors import (
     InferenceFailedError,
     InputTooLargeError,
     InvalidInputError,
-    InvalidTextError,
     NotReadyError,
     OverloadedError,
 )
@@ -279,40 +279,24 @@ class AnalysisService:
         merge = getattr(backend, "merge", None)
         if encode is None or merge is None:
             raise InvalidInputError("this server analyzes text only")
-        for index, item in enumerate(request.items):
-            if item.text is not None:
-                try:
-                    backend.validate_text(item.text)
-                except ValueError as err:
-                    raise InvalidTextError(
-                        f"{request.where_field(index, 'text')}: {err}",
-                        index=index if request.field == "items" else None,
-                    ) from None
-        text_request = AnalyzeRequest(texts=request.texts, field="texts")
+        check_texts(request, backend.validate_text)
+        text_job: Awaitable[list[Result]] | None = None
         if request.texts:
             run = self._batched if self._batcher is not None else self._naive
-            text_job: Awaitable[list[Result]] = run(text_request, request.text_cultures())
-        else:
-            text_job = _no_results()
+            text_request = AnalyzeRequest(texts=request.texts, field="texts")
+            text_job = run(text_request, request.text_cultures())
         loop = asyncio.get_running_loop()
-        media = [item.media() for item in request.items]
         media_jobs = [
-            loop.run_in_executor(self._media_executor, partial(encode, **given))
-            if given
-            else _no_media()
-            for given in media
+            loop.run_in_executor(self._media_executor, partial(encode, **given)) if given else None
+            for given in (item.media() for item in request.items)
         ]
-        outcomes = await asyncio.gather(text_job, *media_jobs, return_exceptions=True)
-        if isinstance(outcomes[0], BaseException):
-            raise outcomes[0]
-        texts = iter(outcomes[0])
-        results = []
-        for index, (item, modal) in enumerate(zip(request.items, outcomes[1:], strict=True)):
-            if isinstance(modal, BaseException):
-                raise self._media_failed(request, index, modal)
-            text_result = next(texts) if item.text is not None else None
-            results.append(merge(text_result, modal))
-        return results
+        return await gather_and_merge(
+            text_job,
+            media_jobs,
+            [item.text is not None for item in request.items],
+            merge,
+            partial(self._media_failed, request),
+        )
 
     @staticmethod
     def _media_failed(request: AnalyzeRequest, index: int, err: BaseException) -> Exception:
@@ -400,11 +384,3 @@ class AnalysisService:
         return InferenceFailedError(
             f"{where}: the model failed: {type(err).__name__}: {err}", index=item_index
         )
-
-
-async def _no_results() -> list[Result]:
-    return []
-
-
-async def _no_media() -> dict[str, Any]:
-    return {}

@@ -31,12 +31,11 @@ from redheart_lit.inference.reference import (
     PSI_ALERT,
     PSI_WARN,
     group_shares,
-    predicted_group,
     psi,
     psi_level,
 )
 from redheart_lit.serving.batcher import BatchRecord
-from redheart_lit.serving.metrics import BATCH_BUCKETS, route_label
+from redheart_lit.serving.metrics import BATCH_BUCKETS, Group, route_label
 
 # Routes whose requests are analyses; the rate and latency panels read these.
 ANALYSIS_ROUTES = ("/v1/analyze", "/mcp")
@@ -128,14 +127,14 @@ class ServeStats:
         with self._lock:
             self._batch_sizes[bucket] += 1
 
-    def observe_results(
-        self, texts: Sequence[str], results: Sequence[Mapping[str, Any]], modality: str = "text"
+    def observe_groups(
+        self, texts: Sequence[str], groups: Sequence[Group | None], modality: str = "text"
     ) -> None:
+        """``groups``: each text's predicted Ekman group and score (None: no text analysis)."""
         now = time.time()
         with self._lock:
             self._modalities[modality] += len(texts)
-            for text, result in zip(texts, results, strict=True):
-                predicted = predicted_group(result)
+            for text, predicted in zip(texts, groups, strict=True):
                 if predicted is not None:
                     self._groups.append(predicted)
                 self._recent.append({
