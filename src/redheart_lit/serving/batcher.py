@@ -327,13 +327,11 @@ class MicroBatcher(Generic[T, R]):
             wanted=lambda index: not batch[index].future.done(),
         )
         async for index, outcome in runs:
-            future = batch[index].future
-            if future.done():  # cancelled by a waiter that gave up
-                continue
+            pending = batch[index]
             if isinstance(outcome, Failed):
-                future.set_exception(outcome.error)
-            else:
-                future.set_result(outcome)
+                self._fail(pending, outcome.error)
+            elif not pending.future.done():  # done: cancelled by a waiter that gave up
+                pending.future.set_result(outcome)
 
     def _record(self, record: BatchRecord) -> None:
         self._batches += 1
