@@ -8,7 +8,6 @@ thresholds and the encoders' names and revisions (layout: ``inference/bundle.py`
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -57,13 +56,14 @@ def export_checkpoint(
 def add_reference(bundle: Path, records: Path) -> None:
     """Predict ``records``' texts with the exported bundle, as the server would, and store
     their Ekman-group shares in the bundle."""
+    from redheart_lit.bundle_format import read_json
     from redheart_lit.data import load_jsonl
     from redheart_lit.inference import ProductionConfig, ProductionOrchestrator
     from redheart_lit.inference.reference import write_reference
 
     texts = [record.text for record in load_jsonl(records)]
     # The runtime the bundle was just exported for (an ONNX bundle refuses the torch one).
-    runtime = json.loads((bundle / "config.json").read_text())["runtime"]
+    runtime = read_json(bundle / "config.json")["runtime"]
     orchestrator = ProductionOrchestrator(
         ProductionConfig(model_dir=str(bundle), cache_size=0, runtime=runtime)
     )
