@@ -101,7 +101,7 @@ def start_apps(bundle: Path, threads: int, port: int) -> str:
         settings = ServeSettings(
             backend="ray", replicas=1, threads=threads, ray_batching=variant, port=port
         )
-        app = build_application(bundle, settings, None)
+        app = build_application(bundle, settings, None, modality={})  # text only
         targets.append(RunTarget(app, name=variant, route_prefix=f"/{variant}"))
     # Both deployed at once (run_many, Ray's developer API) rather than one serve.run
     # after the other: the replicas load their models in parallel.

@@ -1,6 +1,7 @@
-"""``serve.backend=ray``: two CPU replicas of the real app on a local, loopback Ray cluster.
+"""``serve.backend=ray``: the config-file application builder, then two CPU replicas of the
+real app on a local, loopback Ray cluster.
 
-One server for the whole module (Ray's start-up is the expensive part): requests reach
+The builder's tests bind the application without starting Ray. One server for the rest (Ray's start-up is the expensive part): requests reach
 both replicas; killing one replica's process loses no accepted request (each gets a
 result or a 503 with the server's error body, none hangs, drops its connection or gets
 Ray's bare 500); SIGTERM shuts everything down. Ray is the optional extra ``.[ray]``,
@@ -29,7 +30,61 @@ import tests.serving.ray_required  # noqa: F401  (fails without the .[ray] extra
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 300.0
 
-pytestmark = pytest.mark.slow
+
+def _replica_args(app) -> tuple:
+    """What the model replicas are bound with: (model_dir, settings, token, modality)."""
+    gateway = app._bound_deployment
+    return gateway.init_args[0]._bound_deployment.init_args
+
+
+def test_the_config_file_builder_hands_its_modality_to_every_replica(tmp_path: Path) -> None:
+    from redheart_lit.serving.ray_backend import application
+
+    modality = {"audio": {"kind": "prosody"}, "biosignals": {"kind": "neurokit"}}
+    model_dir, settings, token, bound = _replica_args(
+        application({"ckpt": str(tmp_path), "replicas": 2, "modality": modality})
+    )
+    assert (model_dir, settings.replicas, settings.backend, token) == (tmp_path, 2, "ray", None)
+    assert bound == modality
+    # Left out, every group is `none`, as conf/serve.yaml's defaults make it for serve.py.
+    assert _replica_args(application({"ckpt": str(tmp_path)}))[3] == {}
+
+
+@pytest.mark.parametrize("path", ["deploy/ray/serve_config.yaml", "deploy/ray/rayservice.yaml"])
+def test_the_shipped_deploy_files_args_build_an_application(path: str, tmp_path: Path) -> None:
+    import yaml
+
+    from redheart_lit.serving.ray_backend import application
+
+    config = yaml.safe_load((ROOT / path).read_text())
+    if config.get("kind") == "RayService":
+        config = yaml.safe_load(config["spec"]["serveConfigV2"])
+    (args,) = [a["args"] for a in config["applications"]]
+    token = tmp_path / "token"
+    token.write_text("a-long-enough-secret-token-for-tests\n")
+    args = args | {"ckpt": str(tmp_path), "token_file": str(token)}
+    assert _replica_args(application(args))[3] == args["modality"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"modality": {"audio": {"kind": "prosody", "bogus": 1}}}, r"modality.audio: unknown key"),
+        ({"modality": {"video": {"kind": "x"}}}, r"unknown group\(s\) \['video'\]"),
+        ({"modality": {"biosignals": {"kind": "ecg"}}}, r"none or neurokit, got 'ecg'"),
+        ({"ckpt": None}, r"'ckpt' \(the bundle folder\) is required"),
+    ],
+)
+def test_the_config_file_builder_refuses_a_bad_arg_before_any_replica(
+    tmp_path: Path, args: dict, message: str
+) -> None:
+    from redheart_lit.serving.ray_backend import application
+
+    values = {"ckpt": str(tmp_path)} | args
+    if values["ckpt"] is None:
+        del values["ckpt"]
+    with pytest.raises(ValueError, match=message):
+        application(values)
 
 
 def _free_port() -> int:
@@ -103,6 +158,7 @@ async def _post_many(url: str, texts: list[str], during=None) -> list[httpx.Resp
         return list(await asyncio.gather(*tasks))
 
 
+@pytest.mark.slow
 def test_requests_reach_both_replicas_and_a_killed_one_loses_nothing(ray_server) -> None:
     url, _, _ = ray_server
     texts = [f"I lied to my friend {i} times and I regret it." for i in range(40)]
@@ -127,6 +183,7 @@ def test_requests_reach_both_replicas_and_a_killed_one_loses_nothing(ray_server)
     assert any(r.status_code == 200 for r in replies)
 
 
+@pytest.mark.slow
 def test_sigterm_shuts_ray_down_cleanly(ray_server) -> None:
     _, proc, run_dir = ray_server
     # To the server process only, as an orchestrator (docker stop, Kubernetes) sends it: the

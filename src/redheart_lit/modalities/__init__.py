@@ -12,7 +12,7 @@ from redheart_lit.modalities.base import (
     ModalityError,
     ModalityResult,
 )
-from redheart_lit.modalities.build import ModalityEncoders, build_modalities
+from redheart_lit.modalities.build import ModalityEncoders, build_modalities, modality_configs
 from redheart_lit.modalities.fusion import FusionConfig, fuse
 
 __all__ = [
@@ -25,4 +25,5 @@ __all__ = [
     "ModalityResult",
     "build_modalities",
     "fuse",
+    "modality_configs",
 ]

@@ -46,14 +46,17 @@ def _config(cls: type, group: str, values: Mapping[str, Any]) -> Any:
     return cls(**dict(values))
 
 
-def build_modalities(cfg: Mapping[str, Any] | None) -> ModalityEncoders:
-    """``cfg``: the composed ``modality`` node (plain dicts): ``image``, ``audio``,
-    ``biosignals`` (each with ``kind``) and ``fusion``."""
+def modality_configs(cfg: Mapping[str, Any] | None) -> tuple[FusionConfig, dict[str, Any]]:
+    """Check the composed ``modality`` node and read it into config objects, loading no
+    encoder: the fusion settings and group -> its encoder's config, for the groups that
+    are not ``none``. A caller that hands the node on (Ray's application builder) checks
+    it here first, so a bad key fails before any replica starts."""
     cfg = dict(cfg or {})
     unknown = sorted(set(cfg) - {"image", "audio", "biosignals", "fusion"})
     if unknown:
         raise ValueError(f"modality: unknown group(s) {unknown}")
-    encoders = ModalityEncoders(fusion=_config(FusionConfig, "fusion", cfg.get("fusion") or {}))
+    fusion = _config(FusionConfig, "fusion", cfg.get("fusion") or {})
+    configs: dict[str, Any] = {}
     for group in ("image", "audio", "biosignals"):
         values = dict(cfg.get(group) or {"kind": "none"})
         kind = values.get("kind")
@@ -64,18 +67,38 @@ def build_modalities(cfg: Mapping[str, Any] | None) -> ModalityEncoders:
                 raise ValueError(f"modality.{group}: kind=none takes no other keys")
             continue
         if group == "image":
-            from redheart_lit.modalities.image import ImageConfig, ImageEncoder
+            from redheart_lit.modalities.image import ImageConfig
 
-            encoders.image = ImageEncoder(_config(ImageConfig, group, values))
+            configs[group] = _config(ImageConfig, group, values)
         elif group == "audio":
-            from redheart_lit.modalities.audio import AudioConfig, AudioEncoder
+            from redheart_lit.modalities.audio import AudioConfig
 
-            encoders.audio = AudioEncoder(_config(AudioConfig, group, values))
+            configs[group] = _config(AudioConfig, group, values)
         else:
-            from redheart_lit.modalities.biosignals import BiosignalConfig, BiosignalEncoder
+            from redheart_lit.modalities.biosignals import BiosignalConfig
 
             if kind != "neurokit":
                 raise ValueError(f"modality.biosignals.kind must be none or neurokit, got {kind!r}")
             values.pop("kind")
-            encoders.biosignals = BiosignalEncoder(_config(BiosignalConfig, group, values))
+            configs[group] = _config(BiosignalConfig, group, values)
+    return fusion, configs
+
+
+def build_modalities(cfg: Mapping[str, Any] | None) -> ModalityEncoders:
+    """``cfg``: the composed ``modality`` node (plain dicts): ``image``, ``audio``,
+    ``biosignals`` (each with ``kind``) and ``fusion``."""
+    fusion, configs = modality_configs(cfg)
+    encoders = ModalityEncoders(fusion=fusion)
+    if "image" in configs:
+        from redheart_lit.modalities.image import ImageEncoder
+
+        encoders.image = ImageEncoder(configs["image"])
+    if "audio" in configs:
+        from redheart_lit.modalities.audio import AudioEncoder
+
+        encoders.audio = AudioEncoder(configs["audio"])
+    if "biosignals" in configs:
+        from redheart_lit.modalities.biosignals import BiosignalEncoder
+
+        encoders.biosignals = BiosignalEncoder(configs["biosignals"])
     return encoders

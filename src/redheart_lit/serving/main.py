@@ -216,7 +216,8 @@ def run(cfg: DictConfig) -> None:
     """The Hydra task."""
     settings = settings_from_config(cfg.serve)
     model_dir = bundle_dir(cfg.ckpt)
-    modality = OmegaConf.to_container(cfg.modality, resolve=True) if "modality" in cfg else None
+    # conf/serve.yaml composes every modality group (each `none` unless chosen).
+    modality = OmegaConf.to_container(cfg.modality, resolve=True)
     # Read even for stdio (which does not use it): a bad token file is a mistake either way.
     token = load_token(settings.token_file, os.environ)
     # The token is a secret like the LLM key: no log line of any library may show it.

@@ -82,10 +82,11 @@ def gateway_options(settings: ServeSettings) -> dict[str, Any]:
 
 
 def build_application(
-    model_dir: Path, settings: ServeSettings, token: str | None, modality: dict | None = None
+    model_dir: Path, settings: ServeSettings, token: str | None, modality: dict[str, Any]
 ) -> Any:
     """The Ray Serve application: the gateway (ingress) bound to the model replicas.
-    ``modality``: the composed ``modality`` node, as ``load_orchestrator`` takes it."""
+    ``modality``: the composed ``modality`` node, as ``load_orchestrator`` takes it; every
+    replica builds its encoders from it."""
     serve = _import_ray()
     from redheart_lit.serving.ray_gateway import Gateway
     from redheart_lit.serving.ray_replica import ModelReplica
@@ -96,7 +97,7 @@ def build_application(
 
 
 def serve_ray(
-    model_dir: Path, settings: ServeSettings, token: str | None, modality: dict | None = None
+    model_dir: Path, settings: ServeSettings, token: str | None, modality: dict[str, Any]
 ) -> None:
     """Start (or join, with ``serve.ray_address``) a Ray cluster, run the app on its
     replicas behind Ray's proxy at ``serve.host:serve.port``, until SIGINT/SIGTERM."""
@@ -126,10 +127,21 @@ def serve_ray(
 def application(args: dict[str, Any]) -> Any:
     """Ray Serve application builder for a config file (``serve deploy``, KubeRay):
     ``import_path: redheart_lit.serving.ray_backend:application`` with ``args``
-    ``{ckpt: DIR, token_file: PATH|null, <any serve.* key>: value}``; see docs/serving.md."""
+    ``{ckpt: DIR, token_file: PATH|null, modality: {...}, <any serve.* key>: value}``.
+
+    ``modality`` is the node that ``serve.py``'s ``modality/*`` groups compose, written out
+    (``{image: {kind: fer, ...}, audio: {kind: prosody, ...}}``); a group left out is
+    ``none``, as in ``conf/serve.yaml``'s defaults. It is checked here, before any replica
+    starts, and every replica builds its encoders from it. See docs/serving.md."""
     values = dict(args)
+    if "ckpt" not in values:
+        raise ValueError("Ray Serve application args: 'ckpt' (the bundle folder) is required")
     model_dir = Path(values.pop("ckpt"))
+    modality = dict(values.pop("modality", None) or {})
     settings = ServeSettings(**{"backend": "ray", **values})
+    from redheart_lit.modalities import modality_configs
     from redheart_lit.serving.auth import load_token
 
-    return build_application(model_dir, settings, load_token(settings.token_file, os.environ))
+    modality_configs(modality)  # a bad key fails here, not in every replica
+    token = load_token(settings.token_file, os.environ)
+    return build_application(model_dir, settings, token, modality)

@@ -174,7 +174,7 @@ class ModelReplica:
         model_dir: Path,
         settings: ServeSettings,
         token: str | None,
-        modality: dict | None = None,
+        modality: dict[str, Any],
     ) -> None:
         from redheart_lit.serving.batcher import MicroBatcher
         from redheart_lit.serving.main import build_app, load_orchestrator, set_threads
