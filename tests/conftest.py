@@ -5,8 +5,21 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+# numba's on-disk cache of librosa's @guvectorize(cache=True) functions is not safe across
+# processes: two xdist workers compiling the same function can pair one worker's
+# `guf-*.nbc` with the other's `*.nbc`, and every later load segfaults (numba issue
+# #10128; seen here with numba 0.68.1). Each worker gets its own cache folder, set before
+# anything imports numba; the processes a test starts inherit it. Set, not defaulted: the
+# workers inherit the controller's environment, which this file has already changed.
+os.environ["NUMBA_CACHE_DIR"] = str(
+    Path(tempfile.gettempdir())
+    / "redheart_lit-numba-cache"
+    / os.environ.get("PYTEST_XDIST_WORKER", "main")
+)
 
 import pytest
 from omegaconf import DictConfig
