@@ -15,32 +15,28 @@ utility spread of the order of its utility weights; a saturated one, of 1e-4.
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 
 import torch
-from hydra import compose, initialize_config_dir
-from hydra.core.hydra_config import HydraConfig
-from hydra.utils import instantiate
+from omegaconf import OmegaConf
 
+from redheart_lit.cli.compose import compose_run
+from redheart_lit.evaluation.run import datamodule_for, read_split
 from redheart_lit.training.checkpoint import load_checkpoint
 
-CONF = Path(__file__).resolve().parents[1] / "conf"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def main(ckpt: str, rows: int) -> None:
     module = load_checkpoint(ckpt).eval()
-    encoder = module.hparams["config"]["encoder"]
-    with initialize_config_dir(str(CONF), version_base=None):
-        cfg = compose(
-            "train",
-            overrides=["data=ethics_util", f"data.eval_batch_size={rows}"],
-            return_hydra_config=True,
-        )
-        HydraConfig.instance().set_config(cfg)
-    cfg.data.encoder = encoder
-    data = instantiate(cfg.data)
-    data.setup("validate")
-    batch = next(iter(data.val_dataloader()))
+    with tempfile.TemporaryDirectory() as run_dir:
+        cfg = compose_run(["data=ethics_util"], Path(run_dir), ROOT, config_name="eval")
+    data = OmegaConf.to_container(cfg.data, resolve=True)
+    data.pop("split")
+    datamodule = datamodule_for(module, data)
+    records, _ = read_split(datamodule, "val")
+    batch = datamodule.collate(records[:rows])
     with torch.no_grad():
         out = module(batch)["bentham"]
     factors = out.factors

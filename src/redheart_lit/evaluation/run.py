@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -33,6 +34,16 @@ from redheart_lit.tasks.spec import EMOTION_LABELS
 from redheart_lit.training.checkpoint import load_checkpoint
 
 log = logging.getLogger(__name__)
+
+
+def datamodule_for(module: TrainableModule, data: dict[str, Any]) -> RecordDataModule:
+    """The data config ``data`` (plain dicts) instantiated for ``module``: the checkpoint
+    decides how texts become inputs (its tokenizer and encoder), not the data config."""
+    data = data | {
+        "tokenizer": dataclasses.asdict(module.config.tokenizer),
+        "encoder": dataclasses.asdict(module.config.encoder),
+    }
+    return instantiate(data)
 
 
 def read_split(datamodule: RecordDataModule, split: str) -> tuple[list[Record], str]:
@@ -201,10 +212,7 @@ def evaluate(
     data = OmegaConf.to_container(cfg.data, resolve=True)
     assert isinstance(data, dict)
     split = str(data.pop("split"))
-    # The checkpoint decides how texts become inputs, not the data config.
-    data["tokenizer"] = dataclasses.asdict(module.config.tokenizer)
-    data["encoder"] = dataclasses.asdict(module.config.encoder)
-    datamodule = instantiate(data)
+    datamodule = datamodule_for(module, data)
     records, source = read_split(datamodule, split)
     metrics, table, thresholds, figures = evaluate_module(
         module, records, datamodule.collate, datamodule.eval_batch_size, _device(cfg.device),
