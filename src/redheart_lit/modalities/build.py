@@ -7,6 +7,7 @@ message naming the group. Unknown keys fail here, naming them.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -46,18 +47,32 @@ def _config(cls: type, group: str, values: Mapping[str, Any]) -> Any:
     return cls(**dict(values))
 
 
+# group -> (module, config class, encoder class); imported only when the group is on, so
+# a text-only server never imports OpenCV, librosa or NeuroKit2.
+_GROUPS = {
+    "image": ("redheart_lit.modalities.image", "ImageConfig", "ImageEncoder"),
+    "audio": ("redheart_lit.modalities.audio", "AudioConfig", "AudioEncoder"),
+    "biosignals": ("redheart_lit.modalities.biosignals", "BiosignalConfig", "BiosignalEncoder"),
+}
+
+
+def _group_class(group: str, which: int) -> type:
+    module, *names = _GROUPS[group]
+    return getattr(importlib.import_module(module), names[which])
+
+
 def modality_configs(cfg: Mapping[str, Any] | None) -> tuple[FusionConfig, dict[str, Any]]:
     """Check the composed ``modality`` node and read it into config objects, loading no
     encoder: the fusion settings and group -> its encoder's config, for the groups that
     are not ``none``. A caller that hands the node on (Ray's application builder) checks
     it here first, so a bad key fails before any replica starts."""
     cfg = dict(cfg or {})
-    unknown = sorted(set(cfg) - {"image", "audio", "biosignals", "fusion"})
+    unknown = sorted(set(cfg) - {*_GROUPS, "fusion"})
     if unknown:
         raise ValueError(f"modality: unknown group(s) {unknown}")
     fusion = _config(FusionConfig, "fusion", cfg.get("fusion") or {})
     configs: dict[str, Any] = {}
-    for group in ("image", "audio", "biosignals"):
+    for group in _GROUPS:
         values = dict(cfg.get(group) or {"kind": "none"})
         kind = values.get("kind")
         if kind is None:
@@ -66,21 +81,12 @@ def modality_configs(cfg: Mapping[str, Any] | None) -> tuple[FusionConfig, dict[
             if len(values) != 1:
                 raise ValueError(f"modality.{group}: kind=none takes no other keys")
             continue
-        if group == "image":
-            from redheart_lit.modalities.image import ImageConfig
-
-            configs[group] = _config(ImageConfig, group, values)
-        elif group == "audio":
-            from redheart_lit.modalities.audio import AudioConfig
-
-            configs[group] = _config(AudioConfig, group, values)
-        else:
-            from redheart_lit.modalities.biosignals import BiosignalConfig
-
+        if group == "biosignals":
+            # One encoder, so its config has no kind field.
             if kind != "neurokit":
                 raise ValueError(f"modality.biosignals.kind must be none or neurokit, got {kind!r}")
             values.pop("kind")
-            configs[group] = _config(BiosignalConfig, group, values)
+        configs[group] = _config(_group_class(group, 0), group, values)
     return fusion, configs
 
 
@@ -89,16 +95,6 @@ def build_modalities(cfg: Mapping[str, Any] | None) -> ModalityEncoders:
     ``biosignals`` (each with ``kind``) and ``fusion``."""
     fusion, configs = modality_configs(cfg)
     encoders = ModalityEncoders(fusion=fusion)
-    if "image" in configs:
-        from redheart_lit.modalities.image import ImageEncoder
-
-        encoders.image = ImageEncoder(configs["image"])
-    if "audio" in configs:
-        from redheart_lit.modalities.audio import AudioEncoder
-
-        encoders.audio = AudioEncoder(configs["audio"])
-    if "biosignals" in configs:
-        from redheart_lit.modalities.biosignals import BiosignalEncoder
-
-        encoders.biosignals = BiosignalEncoder(configs["biosignals"])
+    for group, config in configs.items():
+        setattr(encoders, group, _group_class(group, 1)(config))
     return encoders
